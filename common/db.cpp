@@ -1,0 +1,141 @@
+#include "common/db.h"
+
+#include <charconv>
+
+namespace chat::db {
+
+std::string_view Result::text(int row, int col) const {
+    return {PQgetvalue(r_.get(), row, col), static_cast<size_t>(PQgetlength(r_.get(), row, col))};
+}
+
+std::optional<std::string> Result::opt(int row, int col) const {
+    if (is_null(row, col)) return std::nullopt;
+    return str(row, col);
+}
+
+int64_t Result::int64(int row, int col) const {
+    if (is_null(row, col))
+        throw Error("unexpected NULL in column " + std::to_string(col), "", false);
+    auto t = text(row, col);
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (ec != std::errc() || p != t.data() + t.size())
+        throw Error("not an integer: " + std::string(t), "", false);
+    return v;
+}
+
+int Result::column(const char* name) const {
+    int c = PQfnumber(r_.get(), name);
+    if (c < 0) throw Error(std::string("no column ") + name, "", false);
+    return c;
+}
+
+Connection::Connection(std::string conninfo)
+    : conninfo_(std::move(conninfo)), pg_(nullptr, &PQfinish) {
+    ensure_connected();
+}
+
+void Connection::ensure_connected() {
+    if (pg_ && PQstatus(pg_.get()) == CONNECTION_OK) return;
+    prepared_.clear();
+    pg_.reset(PQconnectdb(conninfo_.c_str()));
+    if (PQstatus(pg_.get()) != CONNECTION_OK) {
+        std::string msg = PQerrorMessage(pg_.get());
+        pg_.reset();
+        throw Error("database connection failed: " + msg, "", true);
+    }
+}
+
+void Connection::fail(PGresult* r, const std::string& what) {
+    std::string state;
+    std::string msg = what;
+    if (r) {
+        if (const char* s = PQresultErrorField(r, PG_DIAG_SQLSTATE)) state = s;
+        msg += PQresultErrorMessage(r);
+        PQclear(r);
+    } else {
+        msg += PQerrorMessage(pg_.get());
+    }
+    bool lost = PQstatus(pg_.get()) != CONNECTION_OK;
+    if (lost) prepared_.clear();
+    throw Error(msg, state, lost);
+}
+
+Result Connection::exec(const std::string& sql, const Params& params) {
+    ensure_connected();
+    auto it = prepared_.find(sql);
+    if (it == prepared_.end()) {
+        std::string name = "s" + std::to_string(prepared_.size());
+        PGresult* r = PQprepare(pg_.get(), name.c_str(), sql.c_str(), 0, nullptr);
+        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) fail(r, "prepare failed: ");
+        PQclear(r);
+        it = prepared_.emplace(sql, std::move(name)).first;
+    }
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    PGresult* r = PQexecPrepared(pg_.get(), it->second.c_str(), static_cast<int>(values.size()),
+                                 values.data(), nullptr, nullptr, 0);
+    auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) fail(r, "");
+    return Result(r);
+}
+
+void Connection::exec_script(const std::string& sql) {
+    ensure_connected();
+    PGresult* r = PQexec(pg_.get(), sql.c_str());
+    auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) fail(r, "");
+    PQclear(r);
+}
+
+Transaction::Transaction(Connection& c) : c_(c) {
+    c_.exec_script("BEGIN");
+}
+
+Transaction::~Transaction() {
+    if (done_) return;
+    try {
+        c_.exec_script("ROLLBACK");
+    } catch (const Error&) {
+        // The connection is gone; the server has rolled back already.
+    }
+}
+
+void Transaction::commit() {
+    c_.exec_script("COMMIT");
+    done_ = true;
+}
+
+std::string text_array(const std::vector<std::string>& items) {
+    std::string out = "{";
+    for (size_t i = 0; i < items.size(); ++i) {
+        if (i) out += ',';
+        out += '"';
+        for (char ch : items[i]) {
+            if (ch == '"' || ch == '\\') out += '\\';
+            out += ch;
+        }
+        out += '"';
+    }
+    out += '}';
+    return out;
+}
+
+std::vector<int64_t> parse_int_array(std::string_view s) {
+    std::vector<int64_t> out;
+    if (s.size() < 2 || s.front() != '{' || s.back() != '}') return out;
+    s = s.substr(1, s.size() - 2);
+    while (!s.empty()) {
+        auto comma = s.find(',');
+        auto item = s.substr(0, comma);
+        int64_t v = 0;
+        std::from_chars(item.data(), item.data() + item.size(), v);
+        out.push_back(v);
+        if (comma == std::string_view::npos) break;
+        s.remove_prefix(comma + 1);
+    }
+    return out;
+}
+
+}  // namespace chat::db

@@ -1,0 +1,57 @@
+// The ZeroMQ wire protocol, written down once. All messages go PUB -> broker (XSUB/XPUB) -> SUB.
+// PUB/SUB may drop messages, so nothing here is needed for correctness: every token is also
+// persisted with its seq, wake-ups have a polling safety net, cancels have the lease check.
+//
+// Turn events, topic "t/<turn-uuid>", 5 frames:
+//   [topic] [kind: "start"|"token"|"done"|"error"] [attempt, decimal] [seq, decimal] [data]
+//   start: a worker began `attempt`; seq = the attempt's seq base (first token is base+1); data ""
+//   token: data = the token's UTF-8 text; seq = its number
+//   done:  data = JSON {"message_id","usage","finish_reason","status"}; seq = last token seq
+//   error: data = JSON {"code","message","retryable"}; seq = last token seq
+// Queue wake-up, topic "q", 1 frame: a turn was queued; idle workers try to claim.
+// Cancel, topic "c/<turn-uuid>", 1 frame: the worker holding that turn stops it.
+#pragma once
+
+#include <zmq.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace chat::wire {
+
+inline constexpr std::string_view kTurnPrefix = "t/";
+inline constexpr std::string_view kWakeTopic = "q";
+inline constexpr std::string_view kCancelPrefix = "c/";
+
+enum class Kind { Start, Token, Done, Error };
+
+struct TurnEvent {
+    std::string turn_id;
+    Kind kind = Kind::Token;
+    int attempt = 0;
+    int64_t seq = 0;
+    std::string data;
+};
+
+std::string_view kind_name(Kind k);
+
+// Sends a turn event as one atomic multipart message.
+void publish(zmq::socket_t& pub, const TurnEvent& e);
+void publish_wake(zmq::socket_t& pub);
+void publish_cancel(zmq::socket_t& pub, std::string_view turn_id);
+
+// Validates and decodes a received turn event; malformed frames give nullopt (dropped).
+std::optional<TurnEvent> parse_turn_event(const std::vector<zmq::message_t>& frames);
+
+// Receives all frames of one message without blocking; empty when nothing is waiting.
+std::vector<zmq::message_t> recv_multipart(zmq::socket_t& s);
+
+// A PUB socket connected to the broker, with no high-water-mark loss and linger 0.
+zmq::socket_t make_publisher(zmq::context_t& ctx, const std::string& endpoint);
+// A SUB socket connected to the broker (subscriptions are added by the caller).
+zmq::socket_t make_subscriber(zmq::context_t& ctx, const std::string& endpoint);
+
+}  // namespace chat::wire
