@@ -1,0 +1,95 @@
+#include "queue/turn_queue.h"
+
+namespace chat::queue {
+namespace {
+
+const std::string kClaim = "SELECT * FROM claim_turn($1, $2)";
+const std::string kPersist = "SELECT * FROM persist_tokens($1, $2, $3, $4, $5, $6::text[], $7)";
+const std::string kFinish =
+    "SELECT status, message_id FROM finish_turn($1, $2, $3, $4, $5, $6::text[], $7, $8, "
+    "$9::jsonb, $10::jsonb)";
+const std::string kRetry = "SELECT retry_turn($1, $2, $3, $4::jsonb, $5)";
+const std::string kRelease = "SELECT release_turn($1, $2, $3)";
+const std::string kRenew = "SELECT * FROM renew_leases($1, $2::uuid[], $3)";
+const std::string kRequeue = "SELECT count(*) FROM requeue_expired()";
+const std::string kRecordContext =
+    "UPDATE turns SET context = $3::jsonb WHERE id = $1 AND attempt = $2";
+
+db::Param opt_json(const std::string& s) {
+    return s.empty() ? db::Param{} : db::Param{s};
+}
+
+}  // namespace
+
+std::optional<ClaimedTurn> TurnQueue::claim() {
+    auto r = conn_.exec(kClaim, {owner_, std::to_string(lease_s_)});
+    if (r.empty()) return std::nullopt;
+    ClaimedTurn t;
+    t.turn_id = r.str(0, r.column("turn_id"));
+    t.attempt = static_cast<int>(r.int64(0, r.column("attempt")));
+    t.seq_base = r.int64(0, r.column("seq_base"));
+    t.model = r.opt(0, r.column("model")).value_or("");
+    t.agent_id = r.opt(0, r.column("agent_id")).value_or("");
+    t.user_message_id = r.str(0, r.column("user_message_id"));
+    t.prompt_json = r.str(0, r.column("prompt"));
+    t.has_deadline = !r.is_null(0, r.column("deadline"));
+    return t;
+}
+
+Persisted TurnQueue::persist(const ClaimedTurn& t, int64_t seq_from,
+                             const std::vector<std::string>& tokens) {
+    int64_t seq_to = seq_from + static_cast<int64_t>(tokens.size()) - 1;
+    auto r = conn_.exec(kPersist,
+                        {t.turn_id, std::to_string(t.attempt), owner_, std::to_string(seq_from),
+                         std::to_string(seq_to), db::text_array(tokens), std::to_string(lease_s_)});
+    if (r.empty()) return {};
+    return {true, r.boolean(0, 0)};
+}
+
+std::optional<Finished> TurnQueue::finish(const ClaimedTurn& t, int64_t seq_from,
+                                          const std::vector<std::string>& tokens,
+                                          const std::string& status,
+                                          const std::string& finish_reason,
+                                          const std::string& usage_json,
+                                          const std::string& error_json) {
+    int64_t seq_to = seq_from + static_cast<int64_t>(tokens.size()) - 1;
+    auto r =
+        conn_.exec(kFinish, {t.turn_id, std::to_string(t.attempt), owner_, std::to_string(seq_from),
+                             std::to_string(seq_to), db::text_array(tokens), status, finish_reason,
+                             opt_json(usage_json), opt_json(error_json)});
+    if (r.empty()) return std::nullopt;
+    return Finished{r.str(0, 0), r.opt(0, 1)};
+}
+
+std::optional<std::string> TurnQueue::retry(const ClaimedTurn& t, const std::string& error_json,
+                                            long delay_ms) {
+    auto r = conn_.exec(kRetry, {t.turn_id, std::to_string(t.attempt), owner_, error_json,
+                                 std::to_string(delay_ms)});
+    return r.opt(0, 0);
+}
+
+bool TurnQueue::release(const ClaimedTurn& t) {
+    auto r = conn_.exec(kRelease, {t.turn_id, std::to_string(t.attempt), owner_});
+    return !r.empty() && !r.is_null(0, 0);
+}
+
+std::vector<LeaseState> TurnQueue::renew(const std::vector<std::string>& turn_ids) {
+    std::vector<LeaseState> out;
+    if (turn_ids.empty()) return out;
+    std::string ids = "{";
+    for (size_t i = 0; i < turn_ids.size(); ++i) ids += (i ? "," : "") + turn_ids[i];
+    ids += "}";
+    auto r = conn_.exec(kRenew, {owner_, ids, std::to_string(lease_s_)});
+    for (int i = 0; i < r.rows(); ++i) out.push_back({r.str(i, 0), r.boolean(i, 1)});
+    return out;
+}
+
+int TurnQueue::requeue_expired() {
+    return static_cast<int>(conn_.exec(kRequeue).int64(0, 0));
+}
+
+void TurnQueue::record_context(const ClaimedTurn& t, const std::string& context_json) {
+    conn_.exec(kRecordContext, {t.turn_id, std::to_string(t.attempt), context_json});
+}
+
+}  // namespace chat::queue

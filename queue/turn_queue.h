@@ -1,0 +1,86 @@
+// Data-access layer of the durable turn queue (sql/002_turn_functions.sql, sql/005_worker.sql).
+// Every write after claim() is fenced by (turn, attempt, owner): a worker that lost its lease
+// can no longer write tokens, messages or status. One TurnQueue per thread (it borrows a
+// db::Connection, which is single-threaded).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/db.h"
+
+namespace chat::queue {
+
+struct ClaimedTurn {
+    std::string turn_id;
+    int attempt = 0;
+    int64_t seq_base = 0;  // the attempt's first token is seq_base + 1
+    std::string model;     // requested model ("" = the agent's)
+    std::string agent_id;
+    std::string user_message_id;
+    std::string prompt_json;  // {"system": ..., "messages": [{id, role, content}, ...]}
+    bool has_deadline = false;
+};
+
+struct Persisted {
+    bool held = false;  // false: the lease is lost; stop at once and publish nothing more
+    bool cancel_requested = false;
+};
+
+struct Finished {
+    std::string status;
+    std::optional<std::string> message_id;
+};
+
+struct LeaseState {
+    std::string turn_id;
+    bool cancel_requested = false;
+};
+
+class TurnQueue {
+  public:
+    TurnQueue(db::Connection& conn, std::string owner, double lease_s)
+        : conn_(conn), owner_(std::move(owner)), lease_s_(lease_s) {}
+
+    const std::string& owner() const { return owner_; }
+
+    // Claims the most urgent claimable turn (FOR UPDATE SKIP LOCKED), or nullopt.
+    std::optional<ClaimedTurn> claim();
+
+    // Appends tokens seq_from..seq_to (may be empty: then it only renews the lease).
+    Persisted persist(const ClaimedTurn& t, int64_t seq_from,
+                      const std::vector<std::string>& tokens);
+
+    // Ends the attempt with status done|cancelled|failed, writing the last tokens in the same
+    // transaction. nullopt when fenced out.
+    std::optional<Finished> finish(const ClaimedTurn& t, int64_t seq_from,
+                                   const std::vector<std::string>& tokens,
+                                   const std::string& status, const std::string& finish_reason,
+                                   const std::string& usage_json, const std::string& error_json);
+
+    // Gives a retryable failure back to the queue after delay_ms (or dead-letters it).
+    // Returns the new status ("queued" or "failed"), nullopt when fenced out.
+    std::optional<std::string> retry(const ClaimedTurn& t, const std::string& error_json,
+                                     long delay_ms);
+
+    // Hands the turn back at once (worker shutting down). False when fenced out.
+    bool release(const ClaimedTurn& t);
+
+    // Renews the leases of all turns this owner runs; returns the ones still held.
+    std::vector<LeaseState> renew(const std::vector<std::string>& turn_ids);
+
+    // Requeues or fails turns whose lease expired (any worker's). Returns how many.
+    int requeue_expired();
+
+    // Stores the assembled context (message ids, token estimate) for the record.
+    void record_context(const ClaimedTurn& t, const std::string& context_json);
+
+  private:
+    db::Connection& conn_;
+    std::string owner_;
+    double lease_s_;
+};
+
+}  // namespace chat::queue

@@ -1,0 +1,170 @@
+#include "workers/worker/turn_runner.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <chrono>
+#include <random>
+#include <sstream>
+
+#include "common/log.h"
+#include "common/wire.h"
+
+namespace chat::worker {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+long ms_since(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
+
+std::string to_json(const Poco::JSON::Object& o) {
+    std::ostringstream os;
+    o.stringify(os);
+    return os.str();
+}
+
+std::string error_json(const std::string& code, const std::string& message, bool retryable) {
+    Poco::JSON::Object o;
+    o.set("code", code);
+    o.set("message", message);
+    o.set("retryable", retryable);
+    return to_json(o);
+}
+
+// Per-attempt state of the token stream: what is published, what is persisted.
+struct Progress {
+    int64_t next_seq = 0;
+    int64_t pending_from = 0;
+    std::vector<std::string> pending;
+    Clock::time_point last_flush = Clock::now();
+    Clock::time_point started = Clock::now();
+    long first_token_ms = -1;
+};
+
+}  // namespace
+
+gen::Prompt parse_prompt(const queue::ClaimedTurn& turn) {
+    gen::Prompt p;
+    p.model = turn.model;
+    p.seed = std::hash<std::string>{}(turn.turn_id);
+    Poco::JSON::Parser parser;
+    auto root = parser.parse(turn.prompt_json).extract<Poco::JSON::Object::Ptr>();
+    if (root->has("system") && !root->isNull("system"))
+        p.system = root->getValue<std::string>("system");
+    auto msgs = root->getArray("messages");
+    for (size_t i = 0; msgs && i < msgs->size(); ++i) {
+        auto m = msgs->getObject(static_cast<unsigned>(i));
+        p.messages.push_back({m->getValue<std::string>("id"), m->getValue<std::string>("role"),
+                              m->getValue<std::string>("content")});
+    }
+    return p;
+}
+
+long backoff_ms(int attempt, long base_ms, long max_ms, long upstream_hint_ms) {
+    long d = base_ms << std::min(std::max(attempt - 1, 0), 16);
+    d = std::min(d, max_ms);
+    thread_local std::mt19937 rng(std::random_device{}());
+    d = std::uniform_int_distribution<long>(d / 2, d + d / 2)(rng);
+    return std::max(d, upstream_hint_ms);
+}
+
+void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
+    wire::publish(pub_, {turn.turn_id, wire::Kind::Start, turn.attempt, turn.seq_base, ""});
+    Progress pr;
+    pr.next_seq = pr.pending_from = turn.seq_base + 1;
+    bool cancel_seen = false;
+
+    auto flush = [&]() -> bool {
+        auto res = q_.persist(turn, pr.pending_from, pr.pending);
+        pr.pending_from = pr.next_seq;
+        pr.pending.clear();
+        pr.last_flush = Clock::now();
+        if (!res.held) control.lost = true;
+        if (res.cancel_requested) cancel_seen = true;
+        return res.held && !res.cancel_requested;
+    };
+    auto sink = [&](std::string_view token) -> bool {
+        if (control.lost || control.abort || control.cancel) return false;
+        if (pr.first_token_ms < 0) pr.first_token_ms = ms_since(pr.started);
+        wire::publish(
+            pub_, {turn.turn_id, wire::Kind::Token, turn.attempt, pr.next_seq, std::string(token)});
+        pr.pending.emplace_back(token);
+        ++pr.next_seq;
+        if (pr.pending.size() >= opts_.batch_tokens || ms_since(pr.last_flush) >= opts_.batch_ms)
+            return flush();
+        return true;
+    };
+
+    gen::Result result;
+    try {
+        auto generator = factory_(turn);
+        result = generator->generate(parse_prompt(turn), sink);
+    } catch (const db::Error&) {
+        throw;  // the pool reconnects; the lease expires and another attempt finishes the turn
+    } catch (const std::exception& e) {
+        result.outcome = gen::Outcome::Failed;
+        result.error_code = "internal_error";
+        result.error_message = e.what();
+    }
+    if (control.lost) {
+        log::warn("lost the lease of turn " + turn.turn_id + "; stopped without writing");
+        return;
+    }
+    if (control.abort && !control.cancel && !cancel_seen) {
+        q_.release(turn);
+        return;
+    }
+
+    Poco::JSON::Object usage;
+    usage.set("input_tokens", result.usage.input_tokens);
+    usage.set("output_tokens", static_cast<int64_t>(pr.next_seq - turn.seq_base - 1));
+    usage.set("model", result.usage.model.empty() ? turn.model : result.usage.model);
+    usage.set("estimated", result.usage.estimated);
+    usage.set("ttft_ms", pr.first_token_ms);
+    usage.set("total_ms", ms_since(pr.started));
+    std::string usage_json = to_json(usage);
+    int64_t last_seq = pr.next_seq - 1;
+
+    std::string status = "done",
+                reason = result.finish_reason.empty() ? "stop" : result.finish_reason;
+    std::string err;
+    if (control.cancel || cancel_seen || result.outcome == gen::Outcome::Cancelled) {
+        status = "cancelled";
+        reason = "cancelled";
+    } else if (result.outcome == gen::Outcome::Failed) {
+        err = error_json(result.error_code, result.error_message, result.retryable);
+        if (result.retryable) {
+            long delay = backoff_ms(turn.attempt, opts_.retry_base_ms, opts_.retry_max_ms,
+                                    result.retry_after_ms);
+            auto st = q_.retry(turn, err, delay);
+            if (st == "failed") {
+                wire::publish(pub_, {turn.turn_id, wire::Kind::Error, turn.attempt, last_seq,
+                                     error_json(result.error_code, result.error_message, false)});
+            }
+            return;
+        }
+        status = "failed";
+        reason = "error";
+    }
+    auto fin = q_.finish(turn, pr.pending_from, pr.pending, status, reason, usage_json, err);
+    if (!fin) return;  // fenced out: another attempt owns the turn now
+    if (status == "failed") {
+        wire::publish(pub_, {turn.turn_id, wire::Kind::Error, turn.attempt, last_seq, err});
+        return;
+    }
+    Poco::JSON::Object done;
+    done.set("status", status);
+    done.set("finish_reason", reason);
+    if (fin->message_id)
+        done.set("message_id", *fin->message_id);
+    else
+        done.set("message_id", Poco::Dynamic::Var());
+    Poco::JSON::Parser parser;
+    done.set("usage", parser.parse(usage_json));
+    wire::publish(pub_, {turn.turn_id, wire::Kind::Done, turn.attempt, last_seq, to_json(done)});
+}
+
+}  // namespace chat::worker

@@ -1,0 +1,53 @@
+// Runs one claimed turn: generates, publishes each token at once, persists tokens in batches
+// (fenced by attempt), and ends the attempt as done, cancelled, retried or failed.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+#include <zmq.hpp>
+
+#include "queue/turn_queue.h"
+#include "workers/generator.h"
+
+namespace chat::worker {
+
+// Flags another thread sets on a running turn (cancel from the API, lost lease, shutdown).
+struct TurnControl {
+    std::atomic<bool> cancel{false};
+    std::atomic<bool> lost{false};
+    std::atomic<bool> abort{false};  // worker shutting down: hand the turn back to the queue
+};
+
+struct RunnerOptions {
+    size_t batch_tokens = 32;  // persist after this many tokens ...
+    long batch_ms = 50;        // ... or this long after the last persist
+    long retry_base_ms = 500;  // exponential backoff base for retryable failures
+    long retry_max_ms = 30000;
+};
+
+using GeneratorFactory = std::function<std::unique_ptr<gen::Generator>(const queue::ClaimedTurn&)>;
+
+class TurnRunner {
+  public:
+    TurnRunner(queue::TurnQueue& q, zmq::socket_t& pub, GeneratorFactory factory,
+               RunnerOptions opts)
+        : q_(q), pub_(pub), factory_(std::move(factory)), opts_(opts) {}
+
+    void run(const queue::ClaimedTurn& turn, TurnControl& control);
+
+  private:
+    queue::TurnQueue& q_;
+    zmq::socket_t& pub_;
+    GeneratorFactory factory_;
+    RunnerOptions opts_;
+};
+
+// Parses the prompt JSON claim_turn() returns.
+gen::Prompt parse_prompt(const queue::ClaimedTurn& turn);
+
+// Backoff before attempt `attempt + 1`: base * 2^(attempt-1), capped, with +-50% jitter.
+long backoff_ms(int attempt, long base_ms, long max_ms, long upstream_hint_ms);
+
+}  // namespace chat::worker

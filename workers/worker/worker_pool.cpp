@@ -1,0 +1,198 @@
+#include "workers/worker/worker_pool.h"
+
+#include <unistd.h>
+
+#include <chrono>
+
+#include "common/db.h"
+#include "common/log.h"
+#include "common/wire.h"
+
+namespace chat::worker {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kWorkerSeen = "SELECT worker_seen($1, $2, $3, $4, $5, $6)";
+
+std::string hostname() {
+    char buf[256] = {};
+    gethostname(buf, sizeof buf - 1);
+    return buf;
+}
+
+// Retries opening a DB connection until it works or the pool stops (PostgreSQL may restart).
+std::unique_ptr<db::Connection> connect(const std::string& url, const std::atomic<bool>& stop) {
+    while (!stop) {
+        try {
+            return std::make_unique<db::Connection>(url);
+        } catch (const db::Error& e) {
+            log::warn(std::string("database unavailable, retrying: ") + e.what());
+            std::this_thread::sleep_for(1s);
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(PoolOptions opts, GeneratorFactory factory)
+    : opts_(std::move(opts)), factory_(std::move(factory)), ctx_(1) {}
+
+WorkerPool::~WorkerPool() {
+    stop();
+    for (auto& t : runners_)
+        if (t.joinable()) t.join();
+    if (keeper_.joinable()) keeper_.join();
+}
+
+void WorkerPool::stop() {
+    stopping_ = true;
+    idle_cv_.notify_all();
+    keeper_cv_.notify_all();
+}
+
+void WorkerPool::wake_one() {
+    {
+        std::lock_guard lock(mu_);
+        ++wakeups_;
+    }
+    idle_cv_.notify_one();
+}
+
+std::vector<std::string> WorkerPool::running_ids() {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> ids;
+    for (const auto& [id, ctl] : running_) ids.push_back(id);
+    return ids;
+}
+
+void WorkerPool::runner_loop(int index) {
+    auto pub = wire::make_publisher(ctx_, opts_.broker_pub);
+    std::unique_ptr<db::Connection> conn;
+    long seen_wakeups = 0;
+    while (!stopping_) {
+        try {
+            if (!conn && !(conn = connect(opts_.db_url, stopping_))) break;
+            queue::TurnQueue q(*conn, opts_.worker_id, opts_.lease_s);
+            auto turn = q.claim();
+            if (!turn) {
+                std::unique_lock lock(mu_);
+                idle_cv_.wait_for(lock, std::chrono::milliseconds(opts_.poll_ms),
+                                  [&] { return stopping_ || wakeups_ != seen_wakeups; });
+                seen_wakeups = wakeups_;
+                continue;
+            }
+            wake_one();  // more may be waiting: let another idle runner try too
+            auto control = std::make_shared<TurnControl>();
+            {
+                std::lock_guard lock(mu_);
+                running_[turn->turn_id] = control;
+            }
+            TurnRunner runner(q, pub, factory_, opts_.runner);
+            try {
+                runner.run(*turn, *control);
+            } catch (...) {
+                std::lock_guard lock(mu_);
+                running_.erase(turn->turn_id);
+                throw;
+            }
+            std::lock_guard lock(mu_);
+            running_.erase(turn->turn_id);
+        } catch (const db::Error& e) {
+            log::warn("runner " + std::to_string(index) + ": database error: " + e.what());
+            if (e.connection_lost()) conn.reset();
+            std::this_thread::sleep_for(100ms);
+        }
+    }
+}
+
+void WorkerPool::keeper_loop() {
+    std::unique_ptr<db::Connection> conn;
+    auto host = hostname();
+    auto period = std::chrono::milliseconds(static_cast<long>(opts_.lease_s * 1000 / 3));
+    while (true) {
+        bool final_round = aborting_;  // set once every runner has returned
+        try {
+            if (!conn && !(conn = connect(opts_.db_url, aborting_))) return;
+            queue::TurnQueue q(*conn, opts_.worker_id, opts_.lease_s);
+            auto ids = running_ids();
+            auto held = q.renew(ids);
+            {
+                std::lock_guard lock(mu_);
+                for (auto& [id, ctl] : running_) {
+                    auto it = std::find_if(held.begin(), held.end(),
+                                           [&](const auto& h) { return h.turn_id == id; });
+                    if (it == held.end())
+                        ctl->lost = true;
+                    else if (it->cancel_requested)
+                        ctl->cancel = true;
+                }
+            }
+            q.requeue_expired();
+            conn->exec(kWorkerSeen, {opts_.worker_id, host, std::to_string(getpid()),
+                                     std::to_string(opts_.concurrency), std::to_string(ids.size()),
+                                     final_round ? "true" : "false"});
+        } catch (const db::Error& e) {
+            log::warn(std::string("keeper: database error: ") + e.what());
+            if (e.connection_lost()) conn.reset();
+        }
+        if (final_round) return;
+        std::unique_lock lock(mu_);
+        keeper_cv_.wait_for(lock, stopping_ ? std::chrono::milliseconds(200) : period);
+    }
+}
+
+void WorkerPool::handle_message(const std::vector<zmq::message_t>& frames) {
+    if (frames.size() != 1) return;
+    auto topic = frames[0].to_string_view();
+    if (topic == wire::kWakeTopic) {
+        wake_one();
+    } else if (topic.substr(0, wire::kCancelPrefix.size()) == wire::kCancelPrefix) {
+        std::string id(topic.substr(wire::kCancelPrefix.size()));
+        std::lock_guard lock(mu_);
+        if (auto it = running_.find(id); it != running_.end()) it->second->cancel = true;
+    }
+}
+
+void WorkerPool::run() {
+    log::info("worker " + opts_.worker_id + " starting with concurrency " +
+              std::to_string(opts_.concurrency));
+    auto sub = wire::make_subscriber(ctx_, opts_.broker_sub);
+    sub.set(zmq::sockopt::subscribe, wire::kWakeTopic);
+    sub.set(zmq::sockopt::subscribe, wire::kCancelPrefix);
+    keeper_ = std::thread([this] { keeper_loop(); });
+    for (int i = 0; i < opts_.concurrency; ++i)
+        runners_.emplace_back([this, i] { runner_loop(i); });
+
+    zmq::pollitem_t items[] = {{sub.handle(), 0, ZMQ_POLLIN, 0}};
+    while (!stopping_) {
+        zmq::poll(items, 1, std::chrono::milliseconds(200));
+        if (items[0].revents & ZMQ_POLLIN) {
+            for (auto frames = wire::recv_multipart(sub); !frames.empty();
+                 frames = wire::recv_multipart(sub))
+                handle_message(frames);
+        }
+    }
+    // Graceful stop: runners finish their current turn; past the grace period they hand it back.
+    log::info("stopping: no new claims; waiting up to " + std::to_string(opts_.grace_ms) + " ms");
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.grace_ms);
+    while (!running_ids().empty() && std::chrono::steady_clock::now() < deadline) {
+        zmq::poll(items, 1, std::chrono::milliseconds(50));
+        if (items[0].revents & ZMQ_POLLIN)
+            for (auto f = wire::recv_multipart(sub); !f.empty(); f = wire::recv_multipart(sub))
+                handle_message(f);
+    }
+    {
+        std::lock_guard lock(mu_);
+        for (auto& [id, ctl] : running_) ctl->abort = true;
+    }
+    for (auto& t : runners_) t.join();
+    runners_.clear();
+    aborting_ = true;
+    keeper_cv_.notify_all();
+    keeper_.join();
+    log::info("worker stopped");
+}
+
+}  // namespace chat::worker
