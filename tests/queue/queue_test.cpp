@@ -1,0 +1,159 @@
+// The durable queue against a real PostgreSQL: exclusive claims, fencing, retries, dead letter.
+#define BOOST_TEST_MODULE queue
+#include <boost/test/unit_test.hpp>
+
+#include <set>
+#include <thread>
+
+#include "queue/turn_queue.h"
+#include "tests/queue/scratch_db.h"
+
+using chat::db::Connection;
+using chat::queue::TurnQueue;
+using chat::testing::ScratchDatabase;
+
+namespace {
+
+std::string status_of(Connection& c, const std::string& turn) {
+    return c.exec("SELECT status FROM turns WHERE id = $1", {turn}).str(0, 0);
+}
+
+void expire_lease(Connection& c, const std::string& turn) {
+    c.exec("UPDATE turns SET lease_until = now() - interval '1 second' WHERE id = $1", {turn});
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(two_workers_never_claim_the_same_turn) {
+    ScratchDatabase db;
+    auto ids = db.enqueue_turns(200);
+    std::vector<std::string> got[2];
+    std::vector<std::thread> threads;
+    for (int w = 0; w < 2; ++w) {
+        threads.emplace_back([&, w] {
+            Connection c(db.url());
+            TurnQueue q(c, "w" + std::to_string(w), 30);
+            while (auto t = q.claim()) got[w].push_back(t->turn_id);
+        });
+    }
+    for (auto& t : threads) t.join();
+    std::set<std::string> all(got[0].begin(), got[0].end());
+    for (const auto& id : got[1]) BOOST_TEST(all.insert(id).second, "turn claimed twice: " << id);
+    BOOST_TEST(all.size() == ids.size());
+}
+
+BOOST_AUTO_TEST_CASE(finish_stores_the_tokens_as_the_assistant_message) {
+    ScratchDatabase db;
+    auto id = db.enqueue_turns(1).at(0);
+    TurnQueue q(db.conn(), "w", 30);
+    auto t = q.claim();
+    BOOST_REQUIRE(t);
+    BOOST_TEST(t->attempt == 1);
+    BOOST_TEST(t->seq_base == 0);
+    BOOST_TEST(q.persist(*t, 1, {"Hello", ", \"wor"}).held);
+    auto fin = q.finish(*t, 3, {"ld\\\"", "!"}, "done", "stop", R"({"output_tokens":4})", "");
+    BOOST_REQUIRE(fin);
+    BOOST_TEST(fin->status == "done");
+    BOOST_REQUIRE(fin->message_id);
+    auto m = db.conn().exec("SELECT content, role FROM messages WHERE id = $1", {*fin->message_id});
+    BOOST_TEST(m.str(0, 0) == "Hello, \"world\\\"!");
+    BOOST_TEST(m.str(0, 1) == "assistant");
+    BOOST_TEST(db.conn().exec("SELECT last_seq FROM turns WHERE id = $1", {id}).int64(0, 0) == 4);
+}
+
+BOOST_AUTO_TEST_CASE(a_worker_that_lost_its_lease_cannot_write) {
+    ScratchDatabase db;
+    auto id = db.enqueue_turns(1).at(0);
+    Connection c2(db.url());
+    TurnQueue slow(db.conn(), "slow", 30), fast(c2, "fast", 30);
+    auto t1 = slow.claim();
+    BOOST_REQUIRE(t1);
+    BOOST_TEST(slow.persist(*t1, 1, {"a", "b"}).held);
+    expire_lease(db.conn(), id);
+    BOOST_TEST(fast.requeue_expired() == 1);
+    auto t2 = fast.claim();
+    BOOST_REQUIRE(t2);
+    BOOST_TEST(t2->attempt == 2);
+    BOOST_TEST(t2->seq_base == 1000000);
+    // The paused worker wakes up: every write is refused.
+    BOOST_TEST(!slow.persist(*t1, 3, {"c"}).held);
+    BOOST_TEST(!slow.finish(*t1, 3, {"c"}, "done", "stop", "", ""));
+    BOOST_TEST(!slow.retry(*t1, R"({"code":"x"})", 0));
+    BOOST_TEST(slow.renew({id}).empty());
+    auto fin = fast.finish(*t2, 1000001, {"new"}, "done", "stop", "", "");
+    BOOST_REQUIRE(fin);
+    auto text = db.conn().exec("SELECT content FROM messages WHERE id = $1", {*fin->message_id});
+    BOOST_TEST(text.str(0, 0) == "new");  // nothing of the lost attempt leaks in
+}
+
+BOOST_AUTO_TEST_CASE(retryable_failures_back_off_then_dead_letter) {
+    ScratchDatabase db;
+    auto id = db.enqueue_turns(1).at(0);
+    TurnQueue q(db.conn(), "w", 30);
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+        auto t = q.claim();
+        BOOST_REQUIRE_MESSAGE(t, "attempt " << attempt << " was not claimable");
+        BOOST_TEST(t->attempt == attempt);
+        auto st = q.retry(*t, R"({"code":"upstream_unavailable","retryable":true})", 0);
+        BOOST_TEST(*st == (attempt < 3 ? "queued" : "failed"));
+    }
+    auto r = db.conn().exec(
+        "SELECT status, dead_lettered_at IS NOT NULL, error->>'code' FROM turns WHERE id = $1",
+        {id});
+    BOOST_TEST(r.str(0, 0) == "failed");
+    BOOST_TEST(r.boolean(0, 1));
+    BOOST_TEST(r.str(0, 2) == "upstream_unavailable");
+    BOOST_TEST(!q.claim());
+}
+
+BOOST_AUTO_TEST_CASE(backoff_delays_the_next_claim) {
+    ScratchDatabase db;
+    db.enqueue_turns(1);
+    TurnQueue q(db.conn(), "w", 30);
+    auto t = q.claim();
+    BOOST_REQUIRE(t);
+    q.retry(*t, R"({"code":"rate_limited"})", 60000);
+    BOOST_TEST(!q.claim(), "a turn in backoff must not be claimable yet");
+}
+
+BOOST_AUTO_TEST_CASE(cancel_reaches_the_worker_through_persist_and_renew) {
+    ScratchDatabase db;
+    auto id = db.enqueue_turns(1).at(0);
+    TurnQueue q(db.conn(), "w", 30);
+    auto t = q.claim();
+    BOOST_REQUIRE(t);
+    BOOST_TEST(!q.persist(*t, 1, {"x"}).cancel_requested);
+    auto user = db.conn().exec("SELECT user_id FROM turns WHERE id = $1", {id}).str(0, 0);
+    db.conn().exec("SELECT cancel_turn($1, $2)", {user, id});
+    BOOST_TEST(q.persist(*t, 2, {"y"}).cancel_requested);
+    auto leases = q.renew({id});
+    BOOST_REQUIRE(leases.size() == 1u);
+    BOOST_TEST(leases[0].cancel_requested);
+    q.finish(*t, 3, {}, "cancelled", "cancelled", "", "");
+    BOOST_TEST(status_of(db.conn(), id) == "cancelled");
+    auto m = db.conn().exec(
+        "SELECT m.content FROM turns t JOIN messages m ON m.id = t.message_id "
+        "WHERE t.id = $1",
+        {id});
+    BOOST_TEST(m.str(0, 0) == "xy");  // the partial text is kept
+}
+
+BOOST_AUTO_TEST_CASE(interactive_turns_are_claimed_before_replays) {
+    ScratchDatabase db;
+    auto ids = db.enqueue_turns(3);
+    db.conn().exec("UPDATE turns SET priority = 10 WHERE id = $1 OR id = $2", {ids[0], ids[1]});
+    TurnQueue q(db.conn(), "w", 30);
+    BOOST_TEST(q.claim()->turn_id == ids[2]);
+}
+
+BOOST_AUTO_TEST_CASE(release_on_shutdown_does_not_spend_an_attempt) {
+    ScratchDatabase db;
+    auto id = db.enqueue_turns(1).at(0);
+    db.conn().exec("UPDATE turns SET max_attempts = 1 WHERE id = $1", {id});
+    TurnQueue q(db.conn(), "w", 30);
+    auto t = q.claim();
+    BOOST_TEST(q.release(*t));
+    auto again = q.claim();
+    BOOST_REQUIRE(again);
+    BOOST_TEST(again->attempt == 2);
+}
