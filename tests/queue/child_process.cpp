@@ -15,7 +15,7 @@ extern char** environ;
 namespace chat::testing {
 
 ChildProcess::ChildProcess(const std::string& path, const std::map<std::string, std::string>& env,
-                           const std::string& log_path) {
+                           const std::string& log_path, const std::vector<std::string>& args) {
     std::map<std::string, std::string> merged;
     for (char** e = environ; *e; ++e) {
         std::string kv(*e);
@@ -40,9 +40,12 @@ ChildProcess::ChildProcess(const std::string& path, const std::map<std::string, 
     sigemptyset(&none);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-    std::string p = path;
-    char* argv[] = {p.data(), nullptr};
-    int rc = posix_spawn(&pid_, path.c_str(), &fa, &attr, argv, envp.data());
+    std::vector<std::string> words{path};
+    words.insert(words.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    int rc = posix_spawn(&pid_, path.c_str(), &fa, &attr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     if (rc != 0) throw std::runtime_error("cannot start " + path);

@@ -12,7 +12,7 @@ namespace chat::testing {
 class ChildProcess {
   public:
     ChildProcess(const std::string& path, const std::map<std::string, std::string>& env,
-                 const std::string& log_path);
+                 const std::string& log_path, const std::vector<std::string>& args = {});
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
     ~ChildProcess();
