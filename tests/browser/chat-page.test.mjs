@@ -1,0 +1,232 @@
+// Browser tests of the chat page (nginx/www) against the real running stack, in Debian's chromium
+// driven by playwright-core. Run: node chat-page.test.mjs [screenshot dir]; env from scripts/test.sh.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  assertNoDuplicateSeqs, launchBrowser, makeApi, newChat, reply, requireEnv, send, signIn,
+  storedMessage, waitFor, waitReplyEnd,
+} from './support.mjs';
+
+const env = requireEnv();
+const api = makeApi(env);
+const outDir = path.resolve(process.argv[2] || process.env.CHAT_TEST_OUT_DIR || path.join(env.runDir, 'screenshots'));
+fs.mkdirSync(outDir, { recursive: true });
+let browser;
+
+before(async () => {
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  console.log(`browser tests: screenshots in ${outDir}`);
+});
+
+// A fresh context per test: its own sessionStorage, so each test signs in like a new tab.
+async function openPage(t) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('dialog', async (d) => {
+    problems.push(`unexpected ${d.type()} dialog: ${d.message()}`);
+    await d.dismiss();
+  });
+  t.after(() => assert.deepEqual(problems, [], 'the page raised errors or dialogs'));
+  return page;
+}
+
+const shot = (page, name) => page.screenshot({ path: path.join(outDir, `${name}.png`) });
+
+// The stop / reload / cut tests need a reply that is still streaming when they act.
+async function waitMidReply(page, i, minTokens = 3) {
+  return waitFor(`reply ${i} to stream ${minTokens} tokens`, async () => {
+    const r = await reply(page, i);
+    if (r && r.outcome !== 'streaming') {
+      throw new Error('the reply finished before the test could interrupt it: the test stack must run its ' +
+        'workers with a per-token delay (CHAT_LOCAL_DELAY_MS, e.g. 40) so a reply lasts a few seconds');
+    }
+    return r && r.seqs.length >= minTokens ? r : null;
+  });
+}
+
+async function expectStored(conversationId, r) {
+  assert.ok(r.messageId, `done event named no message (outcome ${r.outcome})`);
+  const stored = await storedMessage(api, conversationId, r.messageId);
+  assert.ok(stored, `stored message ${r.messageId} not listed`);
+  assert.equal(r.text, stored.content, 'streamed text differs from the stored assistant message');
+  assert.ok(r.text.length > 0, 'empty reply');
+  return stored;
+}
+
+test('a bad key gets a clear message and stays out of the URL', async (t) => {
+  const page = await openPage(t);
+  await page.goto(env.baseUrl + '/');
+  await shot(page, '01-sign-in');
+  await page.fill('#api-key-input', 'ck_nobody_wrong');
+  await page.press('#api-key-input', 'Enter');
+  await page.waitForFunction(() => /401/.test(document.getElementById('sign-in-error').textContent));
+  assert.ok(await page.isVisible('#sign-in-view'));
+  await shot(page, '02-bad-key');
+  await signIn(page, env);
+  assert.ok(!page.url().includes(env.apiKey), 'API key appears in the URL');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('chat.apiKey')), env.apiKey);
+});
+
+test('send with Enter, the reply streams and equals the stored message', async (t) => {
+  const page = await openPage(t);
+  await signIn(page, env);
+  const conv = await newChat(page);
+  await page.fill('#compose-input', 'first line');
+  await page.press('#compose-input', 'Shift+Enter');
+  await page.type('#compose-input', 'second line');
+  assert.equal(await page.inputValue('#compose-input'), 'first line\nsecond line', 'Shift+Enter must add a line');
+  await page.press('#compose-input', 'Enter');
+  await page.waitForFunction(() => window.chatDebug?.replies.length === 1);
+  const r = await waitReplyEnd(page, 0);
+  assert.equal(r.outcome, 'done');
+  assertNoDuplicateSeqs(assert, r.seqs);
+  const stored = await expectStored(conv, r);
+  // The stored message replaces the streamed bubble and shows usage; focus never left the input.
+  const bubble = page.locator(`li.message[data-id="${stored.id}"]`);
+  await bubble.waitFor();
+  assert.match(await bubble.locator('.usage').textContent(), /\d/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'compose-input');
+  assert.match(await page.textContent('#announcer'), /\S/, 'the live region announced nothing');
+  const sent = await page.locator('li.message.user .message-body').last().innerText();
+  assert.match(sent, /first line\s+second line/);
+  await shot(page, '03-reply-done');
+});
+
+test('Stop cancels a streaming reply and keeps its partial text', async (t) => {
+  const page = await openPage(t);
+  await signIn(page, env);
+  const conv = await newChat(page);
+  const i = await send(page, 'Please write a long answer about rivers.');
+  await waitMidReply(page, i);
+  assert.ok(await page.isVisible('#stop-button'));
+  await shot(page, '04-streaming');
+  await page.click('#stop-button');
+  const r = await waitReplyEnd(page, i);
+  assert.equal(r.outcome, 'stopped');
+  await waitFor('turn cancelled', async () => (await api('GET', `/api/v1/turns/${r.turnId}`)).status === 'cancelled');
+  const turn = await api('GET', `/api/v1/turns/${r.turnId}`);
+  assert.ok(turn.content.startsWith(r.text) || r.text.startsWith(turn.content), 'partial text lost');
+  assertNoDuplicateSeqs(assert, r.seqs);
+  assert.ok(await page.isVisible('#send-button'), 'Send is back after the stop');
+  await shot(page, '05-stopped');
+  void conv;
+});
+
+test('a reload mid-reply finds the running turn and follows it to the end', async (t) => {
+  const page = await openPage(t);
+  await signIn(page, env);
+  const conv = await newChat(page);
+  const i = await send(page, 'Tell me a story about a lighthouse.');
+  await waitMidReply(page, i);
+  await page.reload();
+  // After the reload the page starts a fresh record list and follows the same turn.
+  await page.waitForFunction(() => window.chatDebug?.replies.length === 1, null, { timeout: 20000 });
+  const r = await waitReplyEnd(page, 0);
+  assert.equal(r.outcome, 'done');
+  assertNoDuplicateSeqs(assert, r.seqs);
+  await expectStored(conv, r);
+  await shot(page, '06-after-reload');
+});
+
+test('a cut connection mid-reply resumes without repeated or missing text', async (t) => {
+  const page = await openPage(t);
+  await signIn(page, env);
+  const conv = await newChat(page);
+  const cdp = await page.context().newCDPSession(page);
+  const i = await send(page, 'Explain how tides work, step by step.');
+  await waitMidReply(page, i);
+  // Offline fails the open EventSource connection; the page must reconnect on its own.
+  const offline = { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 };
+  await cdp.send('Network.emulateNetworkConditions', offline);
+  await waitFor('the page to notice the drop', async () => (await reply(page, i)).state !== 'live', { timeoutMs: 10000 });
+  await shot(page, '07-reconnecting');
+  await cdp.send('Network.emulateNetworkConditions', { ...offline, offline: false });
+  const r = await waitReplyEnd(page, i);
+  assert.equal(r.outcome, 'done');
+  assertNoDuplicateSeqs(assert, r.seqs);
+  await expectStored(conv, r);
+  await shot(page, '08-resumed');
+});
+
+test('a restarted stream handler mid-reply: the page resumes without duplicates', async (t) => {
+  const pidFile = path.join(env.runDir, 'pids', 'stream.1.pid');
+  assert.ok(fs.existsSync(pidFile), `no stream handler pid file at ${pidFile}`);
+  const page = await openPage(t);
+  await signIn(page, env);
+  const conv = await newChat(page);
+  const i = await send(page, 'Describe the water cycle in detail.');
+  await waitMidReply(page, i);
+  const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+  process.kill(pid, 'SIGKILL'); // its supervisor starts a new one
+  const r = await waitReplyEnd(page, i, 45000);
+  assert.equal(r.outcome, 'done');
+  assertNoDuplicateSeqs(assert, r.seqs);
+  await expectStored(conv, r);
+});
+
+test('HTML and javascript: links in messages and replies are inert', async (t) => {
+  const page = await openPage(t);
+  await signIn(page, env);
+  await newChat(page);
+  const i = await send(page, 'look <img src=x onerror=alert(1)> and [x](javascript:alert(1)) <script>alert(2)</script>');
+  await waitReplyEnd(page, i);
+  const user = page.locator('li.message.user').last();
+  const img = user.locator('img');
+  assert.equal(await img.count(), 1, 'the img should render, without its handler');
+  assert.equal(await img.getAttribute('onerror'), null);
+  const link = user.locator('a', { hasText: 'x' });
+  const href = await link.count() ? await link.first().getAttribute('href') : null;
+  assert.ok(!href || !/^\s*javascript:/i.test(href), `link href is ${href}`);
+  const unsafe = await page.evaluate(() => ({
+    handlers: [...document.querySelectorAll('#message-list *')].filter((n) =>
+      [...n.attributes].some((a) => a.name.startsWith('on'))).length,
+    jsLinks: [...document.querySelectorAll('#message-list a')].filter((a) =>
+      /^\s*javascript:/i.test(a.getAttribute('href') || '')).length,
+    scripts: document.querySelectorAll('#message-list script').length,
+  }));
+  assert.deepEqual(unsafe, { handlers: 0, jsLinks: 0, scripts: 0 });
+  if (await link.count()) await link.first().click(); // an inert link: no dialog may fire
+  await shot(page, '09-sanitised');
+  // openPage's dialog listener fails the test if alert() ever ran.
+});
+
+test('conversations: rename, pin, archive, delete; Russian texts', async (t) => {
+  const page = await openPage(t);
+  await signIn(page, env);
+  const conv = await newChat(page);
+  const item = () => page.locator(`#conversation-list > li[data-id="${conv}"]`);
+  await item().getByRole('button', { name: 'Rename' }).click();
+  await page.keyboard.type('Renamed by the browser test');
+  await page.keyboard.press('Enter');
+  await waitFor('rename stored', async () =>
+    (await api('GET', `/api/v1/conversations/${conv}`)).title === 'Renamed by the browser test');
+  await item().getByRole('button', { name: 'Pin', exact: true }).click();
+  await waitFor('pin stored', async () => (await api('GET', `/api/v1/conversations/${conv}`)).pinned_at);
+  assert.equal(await page.locator('#conversation-list > li').first().getAttribute('data-id'), conv, 'pinned first');
+  await page.selectOption('#language-select', 'ru');
+  assert.equal(await page.textContent('#new-chat'), 'Новый чат');
+  await shot(page, '10-russian');
+  await page.selectOption('#language-select', 'en');
+  await item().getByRole('button', { name: 'Archive' }).click();
+  await waitFor('archive stored', async () => (await api('GET', `/api/v1/conversations/${conv}`)).archived_at);
+  assert.equal(await item().count(), 0, 'archived chat still in the active list');
+  await page.check('#show-archived');
+  await item().waitFor();
+  page.removeAllListeners('dialog');
+  page.once('dialog', (d) => d.accept());
+  await item().hover();
+  await item().getByRole('button', { name: 'Delete' }).click();
+  await waitFor('delete stored', async () => {
+    const r = await fetch(`${env.baseUrl}/api/v1/conversations/${conv}`, { headers: { Authorization: `Bearer ${env.apiKey}` } });
+    return r.status === 404;
+  });
+});
