@@ -3,7 +3,9 @@
 namespace chat::queue {
 namespace {
 
-const std::string kClaim = "SELECT * FROM claim_turn($1, $2)";
+const std::string kClaim =
+    "SELECT turn_id, attempt, seq_base, model, agent_id, user_message_id, prompt, "
+    "extract(epoch FROM deadline - now()) AS deadline_in_s FROM claim_turn($1, $2)";
 const std::string kPersist = "SELECT * FROM persist_tokens($1, $2, $3, $4, $5, $6::text[], $7)";
 const std::string kFinish =
     "SELECT status, message_id FROM finish_turn($1, $2, $3, $4, $5, $6::text[], $7, $8, "
@@ -32,7 +34,8 @@ std::optional<ClaimedTurn> TurnQueue::claim() {
     t.agent_id = r.opt(0, r.column("agent_id")).value_or("");
     t.user_message_id = r.str(0, r.column("user_message_id"));
     t.prompt_json = r.str(0, r.column("prompt"));
-    t.has_deadline = !r.is_null(0, r.column("deadline"));
+    int d = r.column("deadline_in_s");
+    if (!r.is_null(0, d)) t.deadline_in_s = std::stod(r.str(0, d));
     return t;
 }
 

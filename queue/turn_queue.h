@@ -20,8 +20,8 @@ struct ClaimedTurn {
     std::string model;     // requested model ("" = the agent's)
     std::string agent_id;
     std::string user_message_id;
-    std::string prompt_json;  // {"system": ..., "messages": [{id, role, content}, ...]}
-    bool has_deadline = false;
+    std::string prompt_json;   // {"system": ..., "messages": [{id, role, content}, ...]}
+    double deadline_in_s = 0;  // seconds left until the turn's deadline (<= 0: none)
 };
 
 struct Persisted {

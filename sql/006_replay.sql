@@ -106,3 +106,6 @@ RETURNS TABLE(added bigint, total bigint) LANGUAGE sql AS $$
     SELECT (SELECT count(*) FROM ins),
            (SELECT count(*) FROM turns WHERE replay_id = p_replay_id) + (SELECT count(*) FROM ins)
 $$;
+
+-- Every turn gets a deadline; past it the turn fails instead of being retried forever.
+ALTER TABLE turns ALTER COLUMN deadline SET DEFAULT now() + interval '30 minutes';

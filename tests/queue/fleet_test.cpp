@@ -149,3 +149,16 @@ BOOST_AUTO_TEST_CASE(an_idle_worker_is_woken_by_zeromq_not_by_polling) {
         },
         5000));
 }
+
+BOOST_AUTO_TEST_CASE(a_turn_past_its_deadline_fails_instead_of_running_on) {
+    Fleet f;
+    auto id = f.db.enqueue_turns(1).at(0);
+    f.db.conn().exec("UPDATE turns SET deadline = now() + interval '1 second' WHERE id = $1", {id});
+    f.start_worker({{"CHAT_LOCAL_TOKENS", "100"}, {"CHAT_LOCAL_DELAY_MS", "50"}});
+    BOOST_REQUIRE(wait_until(
+        [&] { return f.scalar("SELECT status FROM turns WHERE id = $1", {id}) == "failed"; },
+        10000));
+    BOOST_TEST(f.scalar("SELECT error->>'code' FROM turns WHERE id = $1", {id}) ==
+               "deadline_exceeded");
+    BOOST_TEST(f.count("SELECT last_seq FROM turns WHERE id = $1", {id}) < 100);
+}

@@ -76,6 +76,9 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
     Progress pr;
     pr.next_seq = pr.pending_from = turn.seq_base + 1;
     bool cancel_seen = false;
+    bool past_deadline = false;
+    auto deadline =
+        pr.started + std::chrono::milliseconds(static_cast<long>(turn.deadline_in_s * 1000));
 
     auto flush = [&]() -> bool {
         auto res = q_.persist(turn, pr.pending_from, pr.pending);
@@ -88,6 +91,10 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
     };
     auto sink = [&](std::string_view token) -> bool {
         if (control.lost || control.abort || control.cancel) return false;
+        if (turn.deadline_in_s > 0 && Clock::now() > deadline) {
+            past_deadline = true;
+            return false;
+        }
         if (pr.first_token_ms < 0) pr.first_token_ms = ms_since(pr.started);
         wire::publish(
             pub_, {turn.turn_id, wire::Kind::Token, turn.attempt, pr.next_seq, std::string(token)});
@@ -131,10 +138,16 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
     std::string status = "done",
                 reason = result.finish_reason.empty() ? "stop" : result.finish_reason;
     std::string err;
+    if (past_deadline) {
+        result.outcome = gen::Outcome::Failed;
+        result.error_code = "deadline_exceeded";
+        result.error_message = "the turn did not finish before its deadline";
+        result.retryable = false;
+    }
     if (control.cancel || cancel_seen || result.outcome == gen::Outcome::Cancelled) {
         status = "cancelled";
         reason = "cancelled";
-    } else if (result.outcome == gen::Outcome::Failed) {
+    } else if (result.outcome == gen::Outcome::Failed || past_deadline) {
         err = error_json(result.error_code, result.error_message, result.retryable);
         if (result.retryable) {
             long delay = backoff_ms(turn.attempt, opts_.retry_base_ms, opts_.retry_max_ms,
