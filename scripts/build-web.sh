@@ -27,7 +27,7 @@ fi
 
 mkdir -p "$www/vendor"
 install -m 0644 "$modules/marked/lib/marked.esm.js" "$www/vendor/marked.esm.js"
-install -m 0644 "$modules/dompurify/dist/purify.es.mjs" "$www/vendor/purify.es.mjs"
+install -m 0644 "$modules/dompurify/dist/purify.es.mjs" "$www/vendor/purify.es.js"
 for pkg in marked dompurify; do
     install -m 0644 "$modules/$pkg/LICENSE" "$www/vendor/LICENSE.$pkg" 2>/dev/null || true
 done

@@ -1,0 +1,51 @@
+// nginx's own error answers (nginx/nginx.conf.template) are problem+json like the application's.
+#define BOOST_TEST_MODULE nginx_errors_test
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+#include "tests/support/chat_test.h"
+
+using namespace chat::test;
+
+namespace {
+
+void expect_problem(const HttpResponse& r, int status) {
+    BOOST_TEST(r.status == status);
+    BOOST_TEST(r.header("content-type") == "application/problem+json");
+    auto body = parse_object(r.body);
+    BOOST_TEST(body->getValue<int>("status") == status);
+    BOOST_TEST(!body->getValue<std::string>("title").empty());
+    BOOST_TEST(body->has("type"));
+    BOOST_TEST(body->has("detail"));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(unknown_static_path_is_problem_json_404) {
+    StackClient c;
+    expect_problem(c.get("/no/such/file.html"), 404);
+}
+
+BOOST_AUTO_TEST_CASE(body_over_64k_is_problem_json_413) {
+    StackClient c;
+    std::string big = "{\"title\":\"" + std::string(70 * 1024, 'a') + "\"}";
+    expect_problem(c.post("/api/v1/conversations", big), 413);
+}
+
+BOOST_AUTO_TEST_CASE(uri_too_long_is_problem_json_414) {
+    StackClient c;
+    expect_problem(c.get("/api/v1/" + std::string(80 * 1024, 'a')), 414);
+}
+
+BOOST_AUTO_TEST_CASE(header_too_large_is_problem_json_431) {
+    StackClient c;
+    expect_problem(
+        c.request("GET", "/api/v1/conversations", "", {{"X-Big", std::string(20 * 1024, 'b')}}),
+        431);
+}
+
+BOOST_AUTO_TEST_CASE(method_not_allowed_on_static_is_problem_json_405) {
+    StackClient c;
+    expect_problem(c.request("DELETE", "/index.html"), 405);
+}
