@@ -1,0 +1,98 @@
+// The hub: one thread that owns every open stream of the process. It waits in epoll on the
+// streams' FastCGI connections (EPOLLRDHUP = client gone, EPOLLOUT = room to write), the single
+// ZeroMQ SUB socket, a mailbox of newly accepted streams and a mailbox of snapshot results from
+// the DbPool, and drives each stream's StreamState. add_stream() is thread-safe; everything else
+// runs on the hub thread. stop() ends open streams cleanly (clients reconnect elsewhere).
+#pragma once
+
+#include <zmq.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "api/stream/db_pool.h"
+#include "api/stream/mailbox.h"
+#include "api/stream/timer_queue.h"
+#include "api/stream/turn_subscriptions.h"
+#include "api/stream/unique_fd.h"
+#include "common/wire.h"
+
+namespace chat::stream {
+
+struct HubConfig {
+    std::string db_url;
+    std::string broker_sub;
+    int db_threads = 2;
+    long heartbeat_ms = 2500;      // a heartbeat after this long without any event
+    long check_ms = 2500;          // re-read PostgreSQL after this long without live news
+    long retry_ms = 1000;          // the SSE retry hint
+    size_t max_backlog = 1 << 20;  // a client this far behind is dropped
+};
+
+// An accepted, validated request handed over by an acceptor thread.
+struct NewStream {
+    UniqueFd fd;
+    int request_id = 1;
+    std::string turn_id;
+    std::optional<int64_t> cursor;
+};
+
+class Hub {
+  public:
+    Hub(HubConfig cfg, zmq::context_t& ctx);
+    Hub(const Hub&) = delete;
+    Hub& operator=(const Hub&) = delete;
+    ~Hub();
+
+    void start();
+    void add_stream(NewStream s);
+    void stop();
+
+  private:
+    using Clock = std::chrono::steady_clock;
+    struct Stream;
+
+    void loop();
+    int next_timeout_ms(Clock::time_point now);
+    void open_stream(NewStream n, Clock::time_point now);
+    void on_result(SnapshotResult& r, Clock::time_point now);
+    void on_socket_event(uint64_t id, uint32_t events);
+    void drain_live(Clock::time_point now);
+    void dispatch(const wire::TurnEvent& e, Clock::time_point now);
+    void run_timers(Clock::time_point now);
+    void on_tick(Stream& s, Clock::time_point now);
+    void flush_dirty();
+    void after_change(Stream& s, Clock::time_point now);
+    void deliver(Stream& s, const std::string& sse, Clock::time_point now);
+    void request_read(Stream& s, Clock::time_point now);
+    void begin_close(Stream& s, Clock::time_point now);
+    void close_stream(uint64_t id);
+    void schedule(Stream& s, Clock::time_point at);
+    void mark_dirty(Stream& s);
+    void set_events(Stream& s, bool want_write);
+    void end_all_streams();
+    Stream* find(uint64_t id);
+
+    HubConfig cfg_;
+    zmq::socket_t sub_;
+    TurnSubscriptions subs_;
+    Mailbox<NewStream> inbox_;
+    Mailbox<SnapshotResult> results_;
+    std::unique_ptr<DbPool> db_;  // after results_: its threads push there until joined
+    UniqueFd epoll_;
+    UniqueFd stop_fd_;
+    std::unordered_map<uint64_t, std::unique_ptr<Stream>> streams_;
+    TimerQueue timers_;
+    std::vector<uint64_t> dirty_;
+    uint64_t next_id_ = 16;
+    bool zmq_backlog_ = false;
+    std::thread thread_;
+};
+
+}  // namespace chat::stream
