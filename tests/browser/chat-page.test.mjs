@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   assertNoDuplicateSeqs, launchBrowser, makeApi, newChat, reply, requireEnv, send, signIn,
-  storedMessage, waitFor, waitReplyEnd,
+  startFlakyProxy, storedMessage, waitFor, waitReplyEnd,
 } from './support.mjs';
 
 const env = requireEnv();
@@ -39,6 +39,8 @@ async function openPage(t) {
   return page;
 }
 
+// Messages that must still be streaming when a test acts carry SLOW: the local generator's
+// "/slow" directive (per-token delay) where it has one; else the stack's CHAT_LOCAL_DELAY_MS.
 const shot = (page, name) => page.screenshot({ path: path.join(outDir, `${name}.png`) });
 
 // The stop / reload / cut tests need a reply that is still streaming when they act.
@@ -105,7 +107,7 @@ test('Stop cancels a streaming reply and keeps its partial text', async (t) => {
   const page = await openPage(t);
   await signIn(page, env);
   const conv = await newChat(page);
-  const i = await send(page, 'Please write a long answer about rivers.');
+  const i = await send(page, 'Please write a long answer about rivers. /slow');
   await waitMidReply(page, i);
   assert.ok(await page.isVisible('#stop-button'));
   await shot(page, '04-streaming');
@@ -125,7 +127,7 @@ test('a reload mid-reply finds the running turn and follows it to the end', asyn
   const page = await openPage(t);
   await signIn(page, env);
   const conv = await newChat(page);
-  const i = await send(page, 'Tell me a story about a lighthouse.');
+  const i = await send(page, 'Tell me a story about a lighthouse. /slow');
   await waitMidReply(page, i);
   await page.reload();
   // After the reload the page starts a fresh record list and follows the same turn.
@@ -138,18 +140,17 @@ test('a reload mid-reply finds the running turn and follows it to the end', asyn
 });
 
 test('a cut connection mid-reply resumes without repeated or missing text', async (t) => {
+  const proxy = await startFlakyProxy(env.baseUrl);
+  t.after(() => proxy.close());
   const page = await openPage(t);
-  await signIn(page, env);
+  await signIn(page, { ...env, baseUrl: proxy.url });
   const conv = await newChat(page);
-  const cdp = await page.context().newCDPSession(page);
-  const i = await send(page, 'Explain how tides work, step by step.');
+  const i = await send(page, 'Explain how tides work, step by step. /slow');
   await waitMidReply(page, i);
-  // Offline fails the open EventSource connection; the page must reconnect on its own.
-  const offline = { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 };
-  await cdp.send('Network.emulateNetworkConditions', offline);
-  await waitFor('the page to notice the drop', async () => (await reply(page, i)).state !== 'live', { timeoutMs: 10000 });
+  proxy.cutAll(); // every connection drops; EventSource reconnects with Last-Event-ID
+  await waitFor('the page to notice the drop', async () => (await reply(page, i)).states.includes('reconnecting'),
+    { timeoutMs: 10000 });
   await shot(page, '07-reconnecting');
-  await cdp.send('Network.emulateNetworkConditions', { ...offline, offline: false });
   const r = await waitReplyEnd(page, i);
   assert.equal(r.outcome, 'done');
   assertNoDuplicateSeqs(assert, r.seqs);
@@ -163,12 +164,13 @@ test('a restarted stream handler mid-reply: the page resumes without duplicates'
   const page = await openPage(t);
   await signIn(page, env);
   const conv = await newChat(page);
-  const i = await send(page, 'Describe the water cycle in detail.');
+  const i = await send(page, 'Describe the water cycle in detail. /slow');
   await waitMidReply(page, i);
   const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
   process.kill(pid, 'SIGKILL'); // its supervisor starts a new one
   const r = await waitReplyEnd(page, i, 45000);
   assert.equal(r.outcome, 'done');
+  assert.ok(r.states.includes('reconnecting'), `no reconnect seen: ${r.states}`);
   assertNoDuplicateSeqs(assert, r.seqs);
   await expectStored(conv, r);
 });
@@ -229,4 +231,63 @@ test('conversations: rename, pin, archive, delete; Russian texts', async (t) => 
     const r = await fetch(`${env.baseUrl}/api/v1/conversations/${conv}`, { headers: { Authorization: `Bearer ${env.apiKey}` } });
     return r.status === 404;
   });
+});
+
+test('no event for 15 s: the watchdog reopens with a fresh stream_url and resumes', async (t) => {
+  const proxy = await startFlakyProxy(env.baseUrl);
+  t.after(() => proxy.close());
+  const page = await openPage(t);
+  await signIn(page, { ...env, baseUrl: proxy.url });
+  const conv = await newChat(page);
+  const i = await send(page, 'What makes a good bridge? /slow');
+  await waitMidReply(page, i);
+  // The connection stays open but goes silent: only the 15 s watchdog can notice.
+  assert.ok(proxy.stallStreams() > 0, 'no event-stream connection went through the proxy');
+  const stalledAt = Date.now();
+  await waitFor('the watchdog to reopen', async () => (await reply(page, i)).reopenCount > 0, { timeoutMs: 25000 });
+  assert.ok(Date.now() - stalledAt >= 14000, 'reopened before 15 s of silence');
+  const r = await waitReplyEnd(page, i);
+  assert.equal(r.outcome, 'done');
+  assertNoDuplicateSeqs(assert, r.seqs);
+  await expectStored(conv, r);
+});
+
+test('a failed reply shows its error and a Retry button that regenerates', async (t) => {
+  const page = await openPage(t);
+  await signIn(page, env);
+  await newChat(page);
+  const i = await send(page, 'please fail /fail-hard');
+  const r = await waitReplyEnd(page, i);
+  assert.equal(r.outcome, 'error', 'the local generator\'s /fail-hard directive did not fail the turn');
+  const failed = page.locator('li.message.failed');
+  await failed.waitFor();
+  assert.match(await failed.locator('.note').textContent(), /fail/i);
+  await shot(page, '11-failed');
+  await failed.getByRole('button', { name: 'Retry' }).click();
+  await page.waitForFunction((n) => window.chatDebug.replies.length > n, i + 1);
+  assert.equal((await waitReplyEnd(page, i + 1)).outcome, 'error', 'the retried turn runs again');
+});
+
+test('edit a sent message, then regenerate its reply (the earlier reply is kept)', async (t) => {
+  const page = await openPage(t);
+  await signIn(page, env);
+  const conv = await newChat(page);
+  const first = await waitReplyEnd(page, await send(page, 'Name three rivers.'));
+  assert.equal(first.outcome, 'done');
+  const userBubble = page.locator('li.message.user').last();
+  await userBubble.getByRole('button', { name: 'Edit' }).click();
+  await page.fill('li.message.user .edit-form textarea', 'Name four rivers.');
+  await page.keyboard.press('Enter');
+  await userBubble.locator('.edited').waitFor();
+  const messages = (await api('GET', `/api/v1/conversations/${conv}/messages`)).items;
+  const edited = messages.find((m) => m.role === 'user');
+  assert.equal(edited.edited_content, 'Name four rivers.');
+  assert.equal(edited.content, 'Name three rivers.', 'the original text stays');
+  await page.locator('li.message.user').last().getByRole('button', { name: 'Regenerate' }).click();
+  await page.waitForFunction(() => window.chatDebug.replies.length === 2);
+  const second = await waitReplyEnd(page, 1);
+  assert.equal(second.outcome, 'done');
+  await expectStored(conv, second);
+  assert.equal(await page.locator('li.message.assistant').count(), 2, 'both replies are shown');
+  await shot(page, '12-edited-regenerated');
 });

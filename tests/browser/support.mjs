@@ -1,6 +1,7 @@
 // Shared helpers for the browser tests: environment, Chromium launch, REST calls, page actions.
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -107,6 +108,7 @@ export function reply(page, i) {
     return r && {
       turnId: r.turnId, outcome: r.outcome, messageId: r.messageId ?? null, text: r.stream.text,
       seqs: r.stream.appliedSeqs, reopenCount: r.stream.reopenCount, state: r.stream.state,
+      states: r.stream.states,
     };
   }, i);
 }
@@ -131,4 +133,52 @@ export function assertNoDuplicateSeqs(assert, seqs) {
 export async function storedMessage(api, conversationId, messageId) {
   const page = await api('GET', `/api/v1/conversations/${conversationId}/messages?limit=50`);
   return page.items.find((m) => m.id === messageId);
+}
+
+// A loopback TCP proxy in front of nginx that a test can cut (drop every connection, as a network
+// failure does) or stall (keep the event-stream connections open but pass no byte, as a dead
+// proxy or a sleeping laptop does). The page is opened through proxy.url.
+export async function startFlakyProxy(targetUrl) {
+  const target = new URL(targetUrl);
+  const pairs = new Set();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    const pair = { client, upstream, stalled: false, isStream: false };
+    pairs.add(pair);
+    client.on('data', (d) => {
+      if (/^GET \/api\/v1\/turns\/[^ ]+\/stream/.test(d.toString('latin1', 0, 200))) pair.isStream = true;
+      if (!pair.stalled) upstream.write(d);
+    });
+    upstream.on('data', (d) => {
+      if (!pair.stalled) client.write(d);
+    });
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      pairs.delete(pair);
+    };
+    for (const s of [client, upstream]) {
+      s.on('close', close);
+      s.on('error', close);
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    cutAll() {
+      for (const p of pairs) {
+        p.client.destroy();
+        p.upstream.destroy();
+      }
+    },
+    stallStreams() {
+      let n = 0;
+      for (const p of pairs) if (p.isStream) (p.stalled = true), n++;
+      return n;
+    },
+    close() {
+      this.cutAll();
+      server.close();
+    },
+  };
 }

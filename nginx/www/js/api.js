@@ -1,6 +1,7 @@
 // Thin client for the REST API: adds the Bearer key, turns problem+json answers into ApiError.
 
 const KEY_STORAGE = 'chat.apiKey';
+const REQUEST_TIMEOUT_MS = 20000;
 
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -30,7 +31,8 @@ async function readProblem(response) {
 // One request; resolves to the parsed JSON body (or null for 204), rejects with ApiError.
 export async function request(method, path, body, key = storedKey(), extraHeaders = {}) {
   const headers = { Authorization: `Bearer ${key}`, Accept: 'application/json', ...extraHeaders };
-  const init = { method, headers, cache: 'no-store' };
+  // A request on a dead connection must not hang forever (the stream watchdog waits on it).
+  const init = { method, headers, cache: 'no-store', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);

@@ -79,10 +79,14 @@ export class ChatView {
     });
   }
 
+  messageElement(id) {
+    return this.list.querySelector(`li[data-id="${CSS.escape(id)}"]`);
+  }
+
   // Replaces a shown message by id, or appends it; keeps the list in server order.
   upsertMessage(msg) {
     const node = this.renderMessage(msg);
-    const existing = this.list.querySelector(`li[data-id="${CSS.escape(msg.id)}"]`);
+    const existing = this.messageElement(msg.id);
     if (existing) existing.replaceWith(node);
     else this.list.append(node);
     return node;
@@ -124,7 +128,7 @@ export class ChatView {
   }
 
   async edit(msg) {
-    const li = this.list.querySelector(`li[data-id="${CSS.escape(msg.id)}"]`);
+    const li = this.messageElement(msg.id);
     if (!li) return;
     const text = await editInPlace(li, msg);
     if (text === null || text === displayedText(msg)) {
@@ -143,7 +147,7 @@ export class ChatView {
   userMessageFor(msg) {
     if (msg.role === 'user') return msg.id;
     if (msg.reply_to) return msg.reply_to;
-    let node = this.list.querySelector(`li[data-id="${CSS.escape(msg.id)}"]`)?.previousElementSibling;
+    let node = this.messageElement(msg.id)?.previousElementSibling;
     while (node && node.dataset.role !== 'user') node = node.previousElementSibling;
     return node?.dataset.id || null;
   }

@@ -1,7 +1,7 @@
 // Markdown to safe HTML: marked renders, DOMPurify removes anything that could run (scripts,
 // event-handler attributes, javascript: and other non-allow-listed URLs). Never insert unsanitised HTML.
 import { Marked } from '../vendor/marked.esm.js';
-import DOMPurify from '../vendor/purify.es.mjs';
+import DOMPurify from '../vendor/purify.es.js';
 
 const markdown = new Marked({ gfm: true, breaks: true, async: false });
 

@@ -34,7 +34,8 @@ function metaLine(msg, actions) {
   if (msg.edited_at || msg.edited_content != null) meta.append(el('span', 'edited', t('edited')));
   const usage = usageText(msg.usage);
   if (usage) meta.append(el('span', 'usage', usage));
-  if (msg.model && msg.role === 'assistant') meta.append(el('span', 'model', t('model', { model: msg.model })));
+  const model = msg.model || msg.usage?.model;
+  if (model && msg.role === 'assistant') meta.append(el('span', 'model', t('model', { model })));
   if (msg.role === 'user' && actions.onEdit) meta.append(actionButton(t('edit'), 'edit', () => actions.onEdit(msg)));
   if (actions.onRegenerate) {
     meta.append(actionButton(t('regenerate'), 'regenerate', () => actions.onRegenerate(msg)));

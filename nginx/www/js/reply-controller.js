@@ -7,6 +7,13 @@ import { TurnStream, isTerminal } from './turn-stream.js';
 
 const turnKey = (conversationId) => `chat.turn.${conversationId}`;
 
+function addNote(bubble, text) {
+  const note = document.createElement('span');
+  note.className = 'note';
+  note.textContent = text;
+  bubble.querySelector('.message-meta')?.prepend(note);
+}
+
 // What the browser tests read: each followed reply's assembled text and the seqs it applied.
 const debug = (window.chatDebug ??= { replies: [] });
 
@@ -108,8 +115,13 @@ export class ReplyController {
     try {
       const items = (await this.view.refreshLatest()) || [];
       // The stored message (with usage and model) takes the streamed bubble's place.
-      if (data.message_id && items.some((m) => m.id === data.message_id)) bubble.remove();
-      else finishReply(bubble, { note: stopped ? t('stopped') : '', usage: data.usage });
+      const storedBubble = data.message_id && this.view.messageElement(data.message_id);
+      if (storedBubble && items.some((m) => m.id === data.message_id)) {
+        bubble.remove();
+        if (stopped) addNote(storedBubble, t('stopped'));
+      } else {
+        finishReply(bubble, { note: stopped ? t('stopped') : '', usage: data.usage });
+      }
     } catch (error) {
       finishReply(bubble, { note: stopped ? t('stopped') : '', usage: data.usage });
       this.view.handlers.onError(error);
@@ -151,7 +163,7 @@ export class ReplyController {
       return;
     }
     if (this.view.conv !== conv || this.stream) return;
-    const userMessageId = stored?.userMessageId || last?.id;
+    const userMessageId = turn.user_message_id || stored?.userMessageId || last?.id;
     if (!isTerminal(turn.status)) {
       this.follow(conv, turn, userMessageId);
       return;

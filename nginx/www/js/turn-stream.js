@@ -19,6 +19,7 @@ export class TurnStream {
     this.lastSeq = 0;
     this.appliedSeqs = []; // kept for the browser tests: proves no seq is applied twice
     this.reopenCount = 0;
+    this.states = []; // state history, for the browser tests
     this.source = null;
     this.finished = false;
     this.lastEventAt = Date.now();
@@ -148,6 +149,7 @@ export class TurnStream {
   setState(state) {
     if (this.state === state) return;
     this.state = state;
+    this.states.push(state);
     this.handlers.onState?.(state);
   }
 }
