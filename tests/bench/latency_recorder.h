@@ -1,0 +1,20 @@
+// Collects latency samples (milliseconds) and reports percentiles.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+namespace chat::bench {
+
+class LatencyRecorder {
+  public:
+    void add(double ms) { samples_.push_back(ms); }
+    size_t count() const { return samples_.size(); }
+    // Nearest-rank percentile (p in 0..100); 0 when empty.
+    double percentile(double p) const;
+
+  private:
+    mutable std::vector<double> samples_;
+};
+
+}  // namespace chat::bench

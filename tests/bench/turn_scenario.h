@@ -1,0 +1,20 @@
+// Scenarios "turns" and "fanout": C clients, each on its own conversation, loop
+// POST message -> open `tabs` streams of the turn -> read every stream to its end.
+#pragma once
+
+#include "tests/bench/api_client.h"
+
+namespace chat::bench {
+
+struct TurnLoadConfig {
+    ApiTarget target;
+    int clients = 16;
+    int tabs = 1;           // streams following each turn
+    double warmup_s = 1;    // turns finishing before this are not counted
+    double duration_s = 5;  // measuring window after the warm-up
+};
+
+// Runs the load and prints figures; returns 0 when every turn ended cleanly.
+int run_turn_load(const TurnLoadConfig& cfg);
+
+}  // namespace chat::bench
