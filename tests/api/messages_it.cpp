@@ -141,4 +141,25 @@ BOOST_AUTO_TEST_CASE(idempotency_key_replays_the_first_response) {
     BOOST_TEST(items->size() == 2u);  // one user message, one reply
 }
 
+// stream_url works without an Authorization header (as a browser EventSource opens it) and
+// only for its own turn.
+BOOST_AUTO_TEST_CASE(stream_url_opens_the_turns_stream_without_a_key) {
+    auto alice = new_user();
+    auto conv = create_conversation(alice);
+    auto first = say(alice, conv, "one");
+    auto second = say(alice, conv, "two");
+    auto url = first->getObject("turn")->getValue<std::string>("stream_url");
+    Client anonymous(require_env("CHAT_TEST_BASE_URL"), "");
+    auto stream = anonymous.get(url);  // a finished turn: replay, then close
+    BOOST_TEST_REQUIRE(stream.status == 200, stream.body);
+    BOOST_TEST(stream.header("content-type").rfind("text/event-stream", 0) == 0u);
+    BOOST_TEST(stream.body.find("event: done") != std::string::npos, stream.body);
+
+    // The same token on another turn's stream is refused like a bad key.
+    auto token = url.substr(url.find("token="));
+    auto other = second->getObject("turn")->getValue<std::string>("id");
+    auto foreign = anonymous.get("/api/v1/turns/" + other + "/stream?" + token);
+    BOOST_TEST((foreign.status == 401 || foreign.status == 404), foreign.status);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
