@@ -109,6 +109,7 @@ test('Stop cancels a streaming reply and keeps its partial text', async (t) => {
   const conv = await newChat(page);
   const i = await send(page, 'Please write a long answer about rivers. /slow');
   await waitMidReply(page, i);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'compose-input', 'focus left the input');
   assert.ok(await page.isVisible('#stop-button'));
   await shot(page, '04-streaming');
   await page.click('#stop-button');
@@ -290,4 +291,53 @@ test('edit a sent message, then regenerate its reply (the earlier reply is kept)
   await expectStored(conv, second);
   assert.equal(await page.locator('li.message.assistant').count(), 2, 'both replies are shown');
   await shot(page, '12-edited-regenerated');
+});
+
+// A conversation with more messages than one page, filled through the API (each turn must end
+// before the next message: one running turn per conversation).
+async function conversationWithHistory(exchanges) {
+  const conv = await api('POST', '/api/v1/conversations', { title: 'Long history' });
+  for (let n = 1; n <= exchanges; n++) {
+    const { turn } = await api('POST', `/api/v1/conversations/${conv.id}/messages`, { content: `question number ${n}` });
+    await waitFor(`turn ${n} to end`, async () =>
+      ['done', 'failed', 'cancelled'].includes((await api('GET', `/api/v1/turns/${turn.id}`)).status), { intervalMs: 20 });
+  }
+  return conv;
+}
+
+test('history pages upward on scroll; auto-scroll stops when the user scrolls up', async (t) => {
+  const conv = await conversationWithHistory(18); // 36 messages: more than the page's 30
+  const page = await openPage(t);
+  await signIn(page, env);
+  await page.locator(`#conversation-list > li[data-id="${conv.id}"] .conversation-open`).click();
+  await page.waitForFunction(() => document.querySelectorAll('#message-list > li').length >= 30);
+  const firstShown = () => page.evaluate(() => document.querySelector('#message-list > li .message-body').innerText);
+  assert.doesNotMatch(await firstShown(), /question number 1\b/, 'the whole history came in one page');
+  await page.evaluate(() => { document.getElementById('messages').scrollTop = 0; });
+  await page.waitForFunction(() => document.querySelectorAll('#message-list > li').length === 36);
+  assert.match(await firstShown(), /question number 1\b/);
+  const ids = await page.evaluate(() => [...document.querySelectorAll('#message-list > li')].map((li) => li.dataset.id));
+  assert.equal(new Set(ids).size, ids.length, 'a message is shown twice');
+  await shot(page, '13-history');
+
+  // While a reply streams, a user who scrolled up stays where they are.
+  await page.evaluate(() => { document.getElementById('messages').scrollTop = 0; });
+  const i = await send(page, 'One more question, answered slowly. /slow');
+  await page.evaluate(() => { document.getElementById('messages').scrollTop = 0; });
+  await waitMidReply(page, i, 5);
+  const top = await page.evaluate(() => document.getElementById('messages').scrollTop);
+  await waitFor('more tokens', async () => (await reply(page, i)).seqs.length >= 10 || (await reply(page, i)).outcome !== 'streaming');
+  assert.equal(await page.evaluate(() => document.getElementById('messages').scrollTop), top, 'the view jumped while reading');
+  await waitReplyEnd(page, i);
+});
+
+test('the sidebar pages through many conversations', async (t) => {
+  for (let n = 0; n < 35; n++) await api('POST', '/api/v1/conversations', { title: `bulk ${n}` });
+  const page = await openPage(t);
+  await signIn(page, env);
+  await page.waitForFunction(() => document.querySelectorAll('#conversation-list > li').length >= 30);
+  await page.locator('#load-more-conversations').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelectorAll('#conversation-list > li').length > 30);
+  const ids = await page.evaluate(() => [...document.querySelectorAll('#conversation-list > li')].map((li) => li.dataset.id));
+  assert.equal(new Set(ids).size, ids.length, 'a conversation is listed twice');
 });
