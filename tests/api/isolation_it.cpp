@@ -70,6 +70,10 @@ BOOST_AUTO_TEST_CASE(admin_context_is_admin_only_and_versioned) {
     auto after = admin.get("/api/v1/admin/context");
     BOOST_TEST(after.json()->getValue<int>("version") == version + 1);
     BOOST_TEST(admin.send("PUT", "/api/v1/admin/context", R"({"content":5})").is_problem(400));
+    // Put the previous prompt back (as a new version) so other suites generate as before.
+    auto restored = admin.send("PUT", "/api/v1/admin/context",
+                               "{\"content\":" + quoted(before.str("content")) + "}");
+    BOOST_TEST(restored.json()->getValue<int>("version") == version + 2);
 }
 
 BOOST_AUTO_TEST_CASE(missing_or_wrong_keys_are_401) {
