@@ -212,6 +212,7 @@ test('conversations: rename, pin, archive, delete; Russian texts', async (t) => 
   await page.keyboard.press('Enter');
   await waitFor('rename stored', async () =>
     (await api('GET', `/api/v1/conversations/${conv}`)).title === 'Renamed by the browser test');
+  assert.equal(await page.textContent('#chat-title'), 'Renamed by the browser test');
   await item().getByRole('button', { name: 'Pin', exact: true }).click();
   await waitFor('pin stored', async () => (await api('GET', `/api/v1/conversations/${conv}`)).pinned_at);
   assert.equal(await page.locator('#conversation-list > li').first().getAttribute('data-id'), conv, 'pinned first');
@@ -304,6 +305,25 @@ async function conversationWithHistory(exchanges) {
   }
   return conv;
 }
+
+test('keyboard only: new chat, send, stop with Escape', async (t) => {
+  const page = await openPage(t);
+  await signIn(page, env);
+  for (let n = 0; n < 20 && (await page.evaluate(() => document.activeElement.id)) !== 'new-chat'; n++) {
+    await page.keyboard.press('Tab');
+  }
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'new-chat', 'New chat is not reachable by Tab');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.activeElement.id === 'compose-input');
+  const before = await page.evaluate(() => window.chatDebug?.replies.length ?? 0);
+  await page.keyboard.type('Typed without a mouse /slow');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((n) => (window.chatDebug?.replies.length ?? 0) > n, before);
+  await waitMidReply(page, before);
+  await page.keyboard.press('Escape');
+  assert.equal((await waitReplyEnd(page, before)).outcome, 'stopped');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'compose-input');
+});
 
 test('history pages upward on scroll; auto-scroll stops when the user scrolls up', async (t) => {
   const conv = await conversationWithHistory(18); // 36 messages: more than the page's 30

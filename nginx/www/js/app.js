@@ -38,6 +38,7 @@ const chat = new ChatView({
 
 const sidebar = new Sidebar({
   onOpen: (conv) => openConversation(conv),
+  onChanged: (conv) => chat.conversationChanged(conv),
   onRemoved: (conv) => {
     if (chat.conv?.id === conv.id) openConversation(null);
   },

@@ -68,6 +68,12 @@ export class ChatView {
     await this.reply.resumeIfRunning(conv, page.items);
   }
 
+  conversationChanged(conv) {
+    if (this.conv?.id !== conv.id) return;
+    this.conv = conv;
+    this.renderTitle();
+  }
+
   renderTitle() {
     if (this.conv) byId('chat-title').textContent = conversationTitle(this.conv);
   }

@@ -15,7 +15,7 @@ function compareConversations(a, b) {
 }
 
 export class Sidebar {
-  // handlers: onOpen(conv), onRemoved(conv), onError(error)
+  // handlers: onOpen(conv), onChanged(conv), onRemoved(conv), onError(error)
   constructor(handlers) {
     this.handlers = handlers;
     this.items = [];
@@ -96,6 +96,7 @@ export class Sidebar {
     try {
       const updated = await api.updateConversation(conv.id, fields);
       this.upsert(updated);
+      this.handlers.onChanged(updated);
       if (!this.find(updated.id)) this.handlers.onRemoved(updated);
       return updated;
     } catch (error) {
