@@ -9,14 +9,11 @@ const std::string kClaim =
 const std::string kPersist = "SELECT * FROM persist_tokens($1, $2, $3, $4, $5, $6::text[], $7)";
 const std::string kFinish =
     "SELECT status, message_id FROM finish_turn($1, $2, $3, $4, $5, $6::text[], $7, $8, "
-    "$9::jsonb, $10::jsonb)";
+    "$9::jsonb, $10::jsonb, $11::jsonb)";
 const std::string kRetry = "SELECT retry_turn($1, $2, $3, $4::jsonb, $5)";
 const std::string kRelease = "SELECT release_turn($1, $2, $3)";
 const std::string kRenew = "SELECT * FROM renew_leases($1, $2::uuid[], $3)";
 const std::string kRequeue = "SELECT count(*) FROM requeue_expired()";
-const std::string kRecordContext =
-    "UPDATE turns SET context = $3::jsonb WHERE id = $1 AND attempt = $2";
-
 db::Param opt_json(const std::string& s) {
     return s.empty() ? db::Param{} : db::Param{s};
 }
@@ -49,17 +46,15 @@ Persisted TurnQueue::persist(const ClaimedTurn& t, int64_t seq_from,
     return {true, r.boolean(0, 0)};
 }
 
-std::optional<Finished> TurnQueue::finish(const ClaimedTurn& t, int64_t seq_from,
-                                          const std::vector<std::string>& tokens,
-                                          const std::string& status,
-                                          const std::string& finish_reason,
-                                          const std::string& usage_json,
-                                          const std::string& error_json) {
+std::optional<Finished> TurnQueue::finish(
+    const ClaimedTurn& t, int64_t seq_from, const std::vector<std::string>& tokens,
+    const std::string& status, const std::string& finish_reason, const std::string& usage_json,
+    const std::string& error_json, const std::string& context_json) {
     int64_t seq_to = seq_from + static_cast<int64_t>(tokens.size()) - 1;
     auto r =
         conn_.exec(kFinish, {t.turn_id, std::to_string(t.attempt), owner_, std::to_string(seq_from),
                              std::to_string(seq_to), db::text_array(tokens), status, finish_reason,
-                             opt_json(usage_json), opt_json(error_json)});
+                             opt_json(usage_json), opt_json(error_json), opt_json(context_json)});
     if (r.empty()) return std::nullopt;
     return Finished{r.str(0, 0), r.opt(0, 1)};
 }
@@ -89,10 +84,6 @@ std::vector<LeaseState> TurnQueue::renew(const std::vector<std::string>& turn_id
 
 int TurnQueue::requeue_expired() {
     return static_cast<int>(conn_.exec(kRequeue).int64(0, 0));
-}
-
-void TurnQueue::record_context(const ClaimedTurn& t, const std::string& context_json) {
-    conn_.exec(kRecordContext, {t.turn_id, std::to_string(t.attempt), context_json});
 }
 
 }  // namespace chat::queue

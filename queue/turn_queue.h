@@ -54,11 +54,12 @@ class TurnQueue {
                       const std::vector<std::string>& tokens);
 
     // Ends the attempt with status done|cancelled|failed, writing the last tokens in the same
-    // transaction. nullopt when fenced out.
+    // transaction, with the context record (what was sent). nullopt when fenced out.
     std::optional<Finished> finish(const ClaimedTurn& t, int64_t seq_from,
                                    const std::vector<std::string>& tokens,
                                    const std::string& status, const std::string& finish_reason,
-                                   const std::string& usage_json, const std::string& error_json);
+                                   const std::string& usage_json, const std::string& error_json,
+                                   const std::string& context_json = "");
 
     // Gives a retryable failure back to the queue after delay_ms (or dead-letters it).
     // Returns the new status ("queued" or "failed"), nullopt when fenced out.
@@ -73,9 +74,6 @@ class TurnQueue {
 
     // Requeues or fails turns whose lease expired (any worker's). Returns how many.
     int requeue_expired();
-
-    // Stores the assembled context (message ids, token estimate) for the record.
-    void record_context(const ClaimedTurn& t, const std::string& context_json);
 
   private:
     db::Connection& conn_;

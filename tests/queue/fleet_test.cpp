@@ -50,6 +50,9 @@ BOOST_AUTO_TEST_CASE(backlog_is_drained_by_three_workers_without_loss_or_duplica
     BOOST_TEST(f.count("SELECT count(*) FROM turns t JOIN messages m ON m.id = t.message_id "
                        "WHERE m.content <> turn_text(t.id, t.attempt)") == 0);
     BOOST_TEST(f.count("SELECT count(DISTINCT lease_owner) FROM turns") == 0);  // all released
+    // Each turn records what was sent to the model.
+    BOOST_TEST(f.count("SELECT count(*) FROM turns WHERE jsonb_array_length(context->'message_ids') "
+                       "<> 1") == 0);
     BOOST_TEST(f.count("SELECT count(*) FROM workers WHERE seen_at > now() - interval '15 s'") ==
                3);
 }

@@ -7,7 +7,7 @@
 #include "common/config.h"
 #include "common/ids.h"
 #include "common/log.h"
-#include "workers/worker/generator_factory.h"
+#include "workers/worker/turn_planner.h"
 #include "workers/worker/worker_pool.h"
 
 int main() {
@@ -39,7 +39,7 @@ int main() {
     opts.runner.retry_base_ms = env_int("CHAT_RETRY_BASE_MS", 500);
 
     try {
-        worker::WorkerPool pool(opts, worker::make_generator_factory());
+        worker::WorkerPool pool(opts, worker::make_turn_planner());
         std::thread signals([&] {
             int sig = 0;
             sigwait(&sigs, &sig);

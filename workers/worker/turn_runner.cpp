@@ -1,6 +1,5 @@
 #include "workers/worker/turn_runner.h"
 
-#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
@@ -46,23 +45,6 @@ struct Progress {
 
 }  // namespace
 
-gen::Prompt parse_prompt(const queue::ClaimedTurn& turn) {
-    gen::Prompt p;
-    p.model = turn.model;
-    p.seed = std::hash<std::string>{}(turn.turn_id);
-    Poco::JSON::Parser parser;
-    auto root = parser.parse(turn.prompt_json).extract<Poco::JSON::Object::Ptr>();
-    if (root->has("system") && !root->isNull("system"))
-        p.system = root->getValue<std::string>("system");
-    auto msgs = root->getArray("messages");
-    for (size_t i = 0; msgs && i < msgs->size(); ++i) {
-        auto m = msgs->getObject(static_cast<unsigned>(i));
-        p.messages.push_back({m->getValue<std::string>("id"), m->getValue<std::string>("role"),
-                              m->getValue<std::string>("content")});
-    }
-    return p;
-}
-
 long backoff_ms(int attempt, long base_ms, long max_ms, long upstream_hint_ms) {
     long d = base_ms << std::min(std::max(attempt - 1, 0), 16);
     d = std::min(d, max_ms);
@@ -106,9 +88,11 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
     };
 
     gen::Result result;
+    std::string context_json;
     try {
-        auto generator = factory_(turn);
-        result = generator->generate(parse_prompt(turn), sink);
+        auto plan = planner_(turn);
+        context_json = plan.context_json;
+        result = plan.generator->generate(plan.prompt, sink);
     } catch (const db::Error&) {
         throw;  // the pool reconnects; the lease expires and another attempt finishes the turn
     } catch (const std::exception& e) {
@@ -162,7 +146,8 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
         status = "failed";
         reason = "error";
     }
-    auto fin = q_.finish(turn, pr.pending_from, pr.pending, status, reason, usage_json, err);
+    auto fin =
+        q_.finish(turn, pr.pending_from, pr.pending, status, reason, usage_json, err, context_json);
     if (!fin) return;  // fenced out: another attempt owns the turn now
     if (status == "failed") {
         wire::publish(pub_, {turn.turn_id, wire::Kind::Error, turn.attempt, last_seq, err});

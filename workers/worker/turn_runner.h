@@ -10,6 +10,7 @@
 
 #include "queue/turn_queue.h"
 #include "workers/generator.h"
+#include "workers/worker/turn_planner.h"
 
 namespace chat::worker {
 
@@ -27,25 +28,20 @@ struct RunnerOptions {
     long retry_max_ms = 30000;
 };
 
-using GeneratorFactory = std::function<std::unique_ptr<gen::Generator>(const queue::ClaimedTurn&)>;
-
 class TurnRunner {
   public:
-    TurnRunner(queue::TurnQueue& q, zmq::socket_t& pub, GeneratorFactory factory,
+    TurnRunner(queue::TurnQueue& q, zmq::socket_t& pub, const TurnPlanner& planner,
                RunnerOptions opts)
-        : q_(q), pub_(pub), factory_(std::move(factory)), opts_(opts) {}
+        : q_(q), pub_(pub), planner_(planner), opts_(opts) {}
 
     void run(const queue::ClaimedTurn& turn, TurnControl& control);
 
   private:
     queue::TurnQueue& q_;
     zmq::socket_t& pub_;
-    GeneratorFactory factory_;
+    const TurnPlanner& planner_;
     RunnerOptions opts_;
 };
-
-// Parses the prompt JSON claim_turn() returns.
-gen::Prompt parse_prompt(const queue::ClaimedTurn& turn);
 
 // Backoff before attempt `attempt + 1`: base * 2^(attempt-1), capped, with +-50% jitter.
 long backoff_ms(int attempt, long base_ms, long max_ms, long upstream_hint_ms);

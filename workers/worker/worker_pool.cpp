@@ -36,8 +36,8 @@ std::unique_ptr<db::Connection> connect(const std::string& url, const std::atomi
 
 }  // namespace
 
-WorkerPool::WorkerPool(PoolOptions opts, GeneratorFactory factory)
-    : opts_(std::move(opts)), factory_(std::move(factory)), ctx_(1) {}
+WorkerPool::WorkerPool(PoolOptions opts, TurnPlanner planner)
+    : opts_(std::move(opts)), planner_(std::move(planner)), ctx_(1) {}
 
 WorkerPool::~WorkerPool() {
     stop();
@@ -89,7 +89,7 @@ void WorkerPool::runner_loop(int index) {
                 std::lock_guard lock(mu_);
                 running_[turn->turn_id] = control;
             }
-            TurnRunner runner(q, pub, factory_, opts_.runner);
+            TurnRunner runner(q, pub, planner_, opts_.runner);
             try {
                 runner.run(*turn, *control);
             } catch (...) {

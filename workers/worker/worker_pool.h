@@ -32,7 +32,7 @@ struct PoolOptions {
 
 class WorkerPool {
   public:
-    WorkerPool(PoolOptions opts, GeneratorFactory factory);
+    WorkerPool(PoolOptions opts, TurnPlanner planner);
     ~WorkerPool();
 
     // Runs until stop(): then stops claiming, lets in-flight turns finish within the grace
@@ -48,7 +48,7 @@ class WorkerPool {
     std::vector<std::string> running_ids();
 
     PoolOptions opts_;
-    GeneratorFactory factory_;
+    TurnPlanner planner_;
     zmq::context_t ctx_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> aborting_{false};
