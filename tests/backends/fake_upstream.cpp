@@ -1,6 +1,9 @@
 #include "tests/backends/fake_upstream.h"
 
+#include <Poco/Net/Context.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 
 #include <sys/socket.h>
@@ -120,6 +123,17 @@ FakeUpstream::FakeUpstream(std::vector<Script> scripts)
     thread_ = std::thread([this] { serve(); });
 }
 
+FakeUpstream::FakeUpstream(std::vector<Script> scripts, const std::string& cert_file,
+                           const std::string& key_file)
+    : tls_(true), scripts_(std::move(scripts)) {
+    Poco::Net::initializeSSL();
+    auto context =
+        Poco::makeAuto<Poco::Net::Context>(Poco::Net::Context::TLS_SERVER_USE, key_file, cert_file,
+                                           "", Poco::Net::Context::VERIFY_NONE);
+    server_ = Poco::Net::SecureServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0), 64, context);
+    thread_ = std::thread([this] { serve(); });
+}
+
 FakeUpstream::~FakeUpstream() {
     {
         std::lock_guard lock(mu_);
@@ -130,7 +144,8 @@ FakeUpstream::~FakeUpstream() {
 }
 
 std::string FakeUpstream::base_url() const {
-    return "http://127.0.0.1:" + std::to_string(server_.address().port());
+    std::string port = std::to_string(server_.address().port());
+    return tls_ ? "https://localhost:" + port : "http://127.0.0.1:" + port;
 }
 
 std::vector<RecordedRequest> FakeUpstream::requests() const {

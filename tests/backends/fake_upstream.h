@@ -52,11 +52,14 @@ class FakeUpstream {
     using Script = std::function<void(Conn&, const RecordedRequest&)>;
 
     explicit FakeUpstream(std::vector<Script> scripts);
+    // The same over TLS with the given PEM certificate and key; base_url() is https://localhost.
+    FakeUpstream(std::vector<Script> scripts, const std::string& cert_file,
+                 const std::string& key_file);
     ~FakeUpstream();
     FakeUpstream(const FakeUpstream&) = delete;
     FakeUpstream& operator=(const FakeUpstream&) = delete;
 
-    std::string base_url() const;  // http://127.0.0.1:PORT
+    std::string base_url() const;  // http://127.0.0.1:PORT or https://localhost:PORT
     std::vector<RecordedRequest> requests() const;
     bool wait_done(std::chrono::milliseconds limit);  // all scripts ran to the end
     void release();                                   // wakes stalled scripts
@@ -67,6 +70,7 @@ class FakeUpstream {
     bool released_or_stopping(std::chrono::milliseconds limit);
 
     Poco::Net::ServerSocket server_;
+    bool tls_ = false;
     std::vector<Script> scripts_;
     mutable std::mutex mu_;
     std::condition_variable cv_;
