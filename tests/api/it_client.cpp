@@ -1,13 +1,8 @@
 #include "tests/api/it_client.h"
 
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
-#include <Poco/URI.h>
+#include <Poco/String.h>
 
-#include <cctype>
 #include <stdexcept>
 
 namespace chat::test::api {
@@ -42,40 +37,18 @@ bool Reply::is_problem(int expected_status) const {
     return o->getValue<int>("status") == expected_status && o->has("title") && o->has("detail");
 }
 
-Client::Client(std::string base_url, std::string api_key) : key_(std::move(api_key)) {
-    Poco::URI uri(base_url);
-    host_ = uri.getHost();
-    port_ = uri.getPort();
-}
+Client::Client(std::string base_url, std::string api_key)
+    : http_(std::move(base_url), std::chrono::seconds(15)), key_(std::move(api_key)) {}
 
 Reply Client::send(const std::string& method, const std::string& path, const std::string& body,
                    const Headers& headers) const {
-    Poco::Net::HTTPClientSession session(host_, port_);
-    session.setTimeout(Poco::Timespan(15, 0));
-    Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    bool has_type = false;
+    Headers all = headers;
     bool has_auth = false;
-    for (const auto& [k, v] : headers) {
-        req.set(k, v);
-        has_type = has_type || Poco::icompare(k, "content-type") == 0;
+    for (const auto& [k, v] : headers)
         has_auth = has_auth || Poco::icompare(k, "authorization") == 0;
-    }
-    if (!has_auth && !key_.empty()) req.set("Authorization", "Bearer " + key_);
-    if (!body.empty() && !has_type) req.setContentType("application/json");
-    if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH")
-        req.setContentLength(static_cast<std::streamsize>(body.size()));
-    session.sendRequest(req) << body;
-    Poco::Net::HTTPResponse res;
-    std::istream& in = session.receiveResponse(res);
-    Reply r;
-    r.status = static_cast<int>(res.getStatus());
-    for (const auto& [k, v] : res) {
-        std::string name = k;
-        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        r.headers[name] = v;
-    }
-    Poco::StreamCopier::copyToString(in, r.body);
-    return r;
+    if (!has_auth && !key_.empty()) all.emplace_back("Authorization", "Bearer " + key_);
+    auto res = http_.request(method, path, all, body);
+    return Reply{res.status, std::move(res.headers), std::move(res.body)};
 }
 
 }  // namespace chat::test::api

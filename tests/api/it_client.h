@@ -1,5 +1,6 @@
-// A small HTTP client for the REST integration tests: sends exactly the bytes a test asks
-// for (hostile bodies, odd headers) to nginx and returns status, headers and body.
+// The REST integration tests' view of the shared test client (api/client HttpClient via
+// tests/support): exact bytes out (hostile bodies, odd headers), status/headers/body back,
+// plus the JSON and problem+json checks these tests make on every reply.
 #pragma once
 
 #include <Poco/JSON/Object.h>
@@ -7,6 +8,8 @@
 #include <map>
 #include <string>
 #include <vector>
+
+#include "api/client/http_client.h"
 
 namespace chat::test::api {
 
@@ -37,8 +40,7 @@ class Client {
     const std::string& key() const { return key_; }
 
   private:
-    std::string host_;
-    unsigned short port_ = 0;
+    client::HttpClient http_;
     std::string key_;
 };
 

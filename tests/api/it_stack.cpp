@@ -7,7 +7,6 @@
 #include <Poco/StreamCopier.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -15,15 +14,6 @@
 #include "common/ids.h"
 
 namespace chat::test::api {
-
-std::string require_env(const char* name) {
-    const char* v = std::getenv(name);
-    if (!v || !*v)
-        throw std::runtime_error(std::string(name) +
-                                 " is not set: REST integration tests need the running stack; "
-                                 "run them with `make test` (scripts/test.sh)");
-    return v;
-}
 
 Client client_with_key(const std::string& key) {
     return Client(require_env("CHAT_TEST_BASE_URL"), key);

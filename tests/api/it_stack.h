@@ -9,11 +9,12 @@
 
 #include "common/db.h"
 #include "tests/api/it_client.h"
+#include "tests/support/test_env.h"
 
 namespace chat::test::api {
 
 // Throws std::runtime_error naming the variable when it is unset (the test then fails).
-std::string require_env(const char* name);
+using chat::test::require_env;
 
 Client user_client();   // CHAT_TEST_API_KEY
 Client admin_client();  // CHAT_TEST_ADMIN_KEY
