@@ -22,6 +22,9 @@ constexpr uint64_t kZmqTag = 3;
 constexpr uint64_t kStopTag = 4;
 constexpr int kMaxLivePerRound = 20000;  // then let sockets and timers have a turn
 constexpr auto kCloseGrace = std::chrono::seconds(5);
+// Tokens published just before a client (re)connects may not be persisted yet, and if the worker
+// is slow no later live token reveals the gap soon: one extra read after a worker's batch period.
+constexpr auto kSettleRead = std::chrono::milliseconds(150);
 constexpr std::string_view kHead =
     "Status: 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
     "X-Accel-Buffering: no\r\n\r\n";
@@ -172,6 +175,7 @@ void Hub::on_result(SnapshotResult& r, Clock::time_point now) {
     if (!r.snapshot) {
         s->backoff_ms = 1000;  // PostgreSQL unavailable: keep heartbeating and try again
     } else {
+        bool first = !s->state.synced();
         int64_t before = s->state.last_sent();
         std::string sse;
         s->state.on_snapshot(*r.snapshot, r.after, sse);
@@ -180,6 +184,10 @@ void Hub::on_result(SnapshotResult& r, Clock::time_point now) {
         // A gap the worker has not persisted yet: ask again, less and less often.
         s->backoff_ms =
             progressed ? 20 : std::min<long>(1000, std::max<long>(20, s->backoff_ms * 2));
+        if (first && !s->state.finished()) {
+            s->next_read = now + kSettleRead;
+            schedule(*s, s->next_read);
+        }
     }
     after_change(*s, now);
 }

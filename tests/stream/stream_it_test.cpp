@@ -1,0 +1,401 @@
+// Stream integration tests against the running stack (nginx -> chat-stream, PostgreSQL, ZeroMQ):
+// the resume invariant at every drop point, the live/persisted merge, lost `done`, restarted
+// attempts, heartbeats, cancel and many tabs. Most use a ScriptedTurn (the test plays the worker)
+// so that loss and timing are chosen, not hoped for; one uses the real worker end to end.
+#define BOOST_TEST_MODULE stream_integration
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "tests/stream/scripted_turn.h"
+#include "tests/stream/stream_it_support.h"
+
+using namespace chat::stream::test;
+using chat::test::parse_object;
+
+namespace {
+
+constexpr Ms kWait{10000};
+
+// Publishes the turn's next token again and again until the stream shows it: proves the
+// handler's subscription has reached the publisher (ZeroMQ joins late, STACK-NOTES).
+int64_t prime(ScriptedTurn& t, EventStream& s, std::vector<SseEvent>& events,
+              const std::string& text = "Hello") {
+    int64_t seq = t.publish_token(text);
+    auto deadline = std::chrono::steady_clock::now() + kWait;
+    auto id = std::to_string(seq);
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto e = s.next(Ms(30));
+        if (e) {
+            events.push_back(*e);
+            if (e->event == "token" && e->id == id) return seq;
+            continue;
+        }
+        BOOST_REQUIRE(!s.ended());
+        t.republish_token(seq, text);
+    }
+    throw std::runtime_error("the stream never showed the priming token");
+}
+
+struct Fixture {
+    StackClient client;
+    TestPublisher pub;
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(drop_at_every_point_of_a_finished_turn, Fixture) {
+    // The real worker generates the reply; reconnect after every seq (and after done).
+    auto cid = client.create_conversation("stream drop points");
+    auto posted = client.post_message(cid, "Explain resumable streams please");
+    auto turn_id = posted->getObject("turn")->getValue<std::string>("id");
+    auto url = posted->getObject("turn")->getValue<std::string>("stream_url");
+    auto first = client.open_stream(url);
+    BOOST_REQUIRE_EQUAL(first->status(), 200);
+    BOOST_TEST(first->header("content-type") == "text/event-stream");
+    BOOST_TEST(first->header("cache-control") == "no-cache");
+    auto all = chat::test::read_until_end(*first, Ms(60000));
+    BOOST_REQUIRE(all.back().event == "done");
+    auto stored = stored_reply(client, cid);
+    BOOST_TEST(assemble(all) == stored);
+    size_t n = expect_in_order(all);
+    BOOST_TEST(n > 0u);
+    auto done = parse_object(all.back().data);
+    BOOST_TEST(done->getValue<std::string>("finish_reason") == "stop");
+    BOOST_TEST(!done->getValue<std::string>("message_id").empty());
+
+    std::vector<SseEvent> tokens;
+    for (const auto& e : all)
+        if (e.event == "token") tokens.push_back(e);
+    for (size_t k = 0; k <= n; ++k) {
+        BOOST_TEST_CONTEXT("reconnect after seq " << k) {
+            std::vector<SseEvent> prefix(tokens.begin(), tokens.begin() + static_cast<long>(k));
+            // Alternate the two resume forms: Last-Event-ID header and ?after=.
+            auto s = k % 2 == 0
+                         ? client.open_stream(stream_path(turn_id), std::to_string(k))
+                         : client.open_stream(stream_path(turn_id) + "?after=" + std::to_string(k));
+            BOOST_REQUIRE_EQUAL(s->status(), 200);
+            auto rest = chat::test::read_until_end(*s, kWait);
+            BOOST_TEST(rest.back().event == "done");
+            BOOST_TEST(expect_in_order(rest, static_cast<int64_t>(k)) == n - k);
+            BOOST_TEST(assemble(prefix) + assemble(rest) == stored);
+        }
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(drop_at_every_point_while_generating, Fixture) {
+    // A worker thread generates at a steady pace and persists in batches; the client drops
+    // after every token it sees and resumes with Last-Event-ID.
+    auto cid = client.create_conversation("stream live drops");
+    ScriptedTurn turn(pub, cid);
+    turn.claim();
+    auto s = client.open_stream(stream_path(turn.id()));
+    std::vector<SseEvent> shown;
+    prime(turn, *s, shown, "Once");
+    turn.persist();
+    std::atomic<bool> failed{false};
+    std::thread worker([&] {
+        try {
+            for (int i = 2; i <= 40; ++i) {
+                turn.publish_token(" w" + std::to_string(i));
+                if (i % 4 == 0) turn.persist();
+                std::this_thread::sleep_for(Ms(15));  // the pace of generation
+            }
+            turn.finish();
+        } catch (const std::exception& e) {
+            failed = true;
+            BOOST_TEST_MESSAGE("worker thread: " << e.what());
+        }
+    });
+    int reconnects = 0;
+    while (shown.empty() || !is_final(shown.back())) {
+        auto e = s->next(kWait);
+        if (!e) {
+            BOOST_REQUIRE_MESSAGE(s->ended(), "no event within 10 s");
+            break;
+        }
+        shown.push_back(*e);
+        if (e->event == "token") {
+            s.reset();  // drop right after this token
+            s = client.open_stream(stream_path(turn.id()), e->id);
+            ++reconnects;
+        }
+    }
+    worker.join();
+    BOOST_REQUIRE(!failed);
+    BOOST_REQUIRE(!shown.empty());
+    BOOST_TEST(shown.back().event == "done");
+    BOOST_TEST(expect_in_order(shown) == 40u);
+    BOOST_TEST(assemble(shown) == stored_reply(client, cid));
+    BOOST_TEST(reconnects >= 39);
+}
+
+BOOST_FIXTURE_TEST_CASE(unpersisted_tokens_flow_live_and_gaps_fill_in_order, Fixture) {
+    auto cid = client.create_conversation("stream gaps");
+    ScriptedTurn turn(pub, cid);
+    turn.claim();
+    auto s = client.open_stream(stream_path(turn.id()));
+    std::vector<SseEvent> shown;
+    prime(turn, *s, shown, "a");
+    // Not persisted: they can only have come over ZeroMQ.
+    turn.publish_token("b");
+    turn.publish_token("c");
+    read_until_token(*s, shown, 3, kWait);
+    // Token 4 is lost on the wire; 5 and 6 must wait for it.
+    turn.skip_token("d");
+    turn.publish_token("e");
+    turn.publish_token("f");
+    auto early = s->next(Ms(300));
+    BOOST_TEST(!(early && early->event == "token"), "a token overtook the gap: " << early->id);
+    if (early) shown.push_back(*early);
+    turn.persist();  // the worker's batch arrives: 4 is readable from PostgreSQL now
+    read_until_token(*s, shown, 6, kWait);
+    turn.finish();
+    read_until(*s, shown, is_final, kWait);
+    BOOST_TEST(shown.back().event == "done");
+    BOOST_TEST(expect_in_order(shown) == 6u);
+    BOOST_TEST(assemble(shown) == "abcdef");
+    BOOST_TEST(stored_reply(client, cid) == "abcdef");
+}
+
+BOOST_FIXTURE_TEST_CASE(reconnect_gets_tokens_published_while_away, Fixture) {
+    auto cid = client.create_conversation("stream away");
+    ScriptedTurn turn(pub, cid);
+    turn.claim();
+    std::vector<SseEvent> shown;
+    {
+        auto s = client.open_stream(stream_path(turn.id()));
+        prime(turn, *s, shown, "x");
+    }
+    turn.publish_token("y");  // published while the client is away, not yet persisted
+    auto s = client.open_stream(stream_path(turn.id()), "1");
+    turn.persist();
+    read_until_token(*s, shown, 2, kWait);
+    turn.publish_token("z");
+    turn.finish();
+    read_until(*s, shown, is_final, kWait);
+    BOOST_TEST(assemble(shown) == "xyz");
+    BOOST_TEST(expect_in_order(shown) == 3u);
+}
+
+BOOST_FIXTURE_TEST_CASE(lost_done_is_found_in_postgresql, Fixture) {
+    auto cid = client.create_conversation("stream lost done");
+    ScriptedTurn turn(pub, cid);
+    turn.claim();
+    auto s = client.open_stream(stream_path(turn.id()));
+    std::vector<SseEvent> shown;
+    prime(turn, *s, shown, "only");
+    turn.publish_token(" two");
+    // Let the handler go idle (a heartbeat shows it has nothing to do), then end the turn
+    // without a live `done`: only its periodic PostgreSQL check can notice.
+    read_until(
+        *s, shown, [](const SseEvent& e) { return e.event == "heartbeat"; }, kWait);
+    auto t0 = std::chrono::steady_clock::now();
+    turn.finish("done", /*publish=*/false);
+    read_until(*s, shown, is_final, kWait);
+    auto took = std::chrono::duration_cast<Ms>(std::chrono::steady_clock::now() - t0);
+    BOOST_TEST(shown.back().event == "done");
+    BOOST_TEST(took.count() < 6000, "the lost done took " << took.count() << " ms to notice");
+    BOOST_TEST(assemble(shown) == "only two");
+    auto done = parse_object(shown.back().data);
+    BOOST_TEST(!done->getValue<std::string>("message_id").empty());
+    // The stream really ended (closed after the final event).
+    BOOST_TEST(!s->next(Ms(2000)).has_value());
+    BOOST_TEST(s->ended());
+}
+
+BOOST_FIXTURE_TEST_CASE(restarted_attempt_resets_the_stream, Fixture) {
+    auto cid = client.create_conversation("stream reset");
+    ScriptedTurn turn(pub, cid);
+    turn.claim();
+    auto s = client.open_stream(stream_path(turn.id()));
+    std::vector<SseEvent> shown;
+    prime(turn, *s, shown, "old ");
+    turn.publish_token("text");
+    turn.persist();
+    read_until_token(*s, shown, 2, kWait);
+    // The worker is lost; another one claims attempt 2 and starts over.
+    BOOST_REQUIRE_EQUAL(turn.claim(), 2);
+    turn.publish_token("new ");
+    turn.publish_token("reply");
+    turn.finish();
+    read_until(*s, shown, is_final, kWait);
+    std::vector<std::string> names;
+    for (const auto& e : shown) names.push_back(e.event);
+    auto reset = std::find_if(shown.begin(), shown.end(),
+                              [](const SseEvent& e) { return e.event == "reset"; });
+    BOOST_REQUIRE(reset != shown.end());
+    BOOST_TEST(parse_object(reset->data)->getValue<int>("attempt") == 2);
+    BOOST_TEST(assemble(shown) == "new reply");
+    BOOST_TEST(stored_reply(client, cid) == "new reply");
+    expect_in_order(shown);
+
+    // A client that still holds attempt 1's text resumes: reset, then all of attempt 2.
+    auto late = client.open_stream(stream_path(turn.id()), "2");
+    auto rest = chat::test::read_until_end(*late, kWait);
+    BOOST_REQUIRE(!rest.empty());
+    BOOST_TEST(rest.front().event == "reset");
+    BOOST_TEST(assemble(rest) == "new reply");
+    // And one that already has part of attempt 2 gets just the rest.
+    auto resumed = client.open_stream(stream_path(turn.id()), "1000001");
+    auto tail = chat::test::read_until_end(*resumed, kWait);
+    BOOST_TEST(assemble(tail) == "reply");
+}
+
+BOOST_FIXTURE_TEST_CASE(unservable_cursor_resets_and_replays, Fixture) {
+    auto cid = client.create_conversation("stream bad cursor");
+    ScriptedTurn turn(pub, cid);
+    turn.claim();
+    turn.publish_token("a");
+    turn.publish_token("b");
+    turn.finish();
+    for (std::string cursor : {"99", "abc", "-4"}) {
+        BOOST_TEST_CONTEXT("Last-Event-ID " << cursor) {
+            auto s = client.open_stream(stream_path(turn.id()), cursor);
+            auto events = chat::test::read_until_end(*s, kWait);
+            BOOST_TEST(events.front().event == "reset");
+            BOOST_TEST(assemble(events) == "ab");
+            BOOST_TEST(events.back().event == "done");
+        }
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(heartbeats_while_no_token_flows, Fixture) {
+    auto cid = client.create_conversation("stream heartbeat");
+    ScriptedTurn turn(pub, cid);
+    turn.claim();  // running, but the upstream is slow: no token yet
+    auto s = client.open_stream(stream_path(turn.id()));
+    std::vector<SseEvent> shown;
+    auto last = std::chrono::steady_clock::now();
+    for (int beats = 0; beats < 2; ++beats) {
+        read_until(
+            *s, shown, [](const SseEvent& e) { return e.event == "heartbeat"; }, Ms(6000));
+        auto now = std::chrono::steady_clock::now();
+        BOOST_TEST(std::chrono::duration_cast<Ms>(now - last).count() <= 5000);
+        last = now;
+        BOOST_TEST(parse_object(shown.back().data)->has("elapsed_s"));
+    }
+    turn.finish();
+    read_until(*s, shown, is_final, kWait);
+}
+
+BOOST_FIXTURE_TEST_CASE(cancel_of_a_queued_turn_ends_open_streams, Fixture) {
+    auto cid = client.create_conversation("stream cancel queued");
+    ScriptedTurn turn(pub, cid);  // stays queued: nobody claims it
+    auto s = client.open_stream(stream_path(turn.id()));
+    BOOST_REQUIRE_EQUAL(s->status(), 200);
+    auto r = client.post("/api/v1/turns/" + turn.id() + "/cancel", "");
+    BOOST_REQUIRE_EQUAL(r.status, 202);
+    std::vector<SseEvent> shown;
+    read_until(*s, shown, is_final, kWait);
+    BOOST_TEST(shown.back().event == "done");
+    auto done = parse_object(shown.back().data);
+    BOOST_TEST(done->getValue<std::string>("finish_reason") == "cancelled");
+    BOOST_TEST(done->isNull("message_id"));
+}
+
+BOOST_FIXTURE_TEST_CASE(cancel_of_a_running_turn_keeps_partial_text, Fixture) {
+    auto cid = client.create_conversation("stream cancel running");
+    ScriptedTurn turn(pub, cid);
+    turn.claim();
+    auto s = client.open_stream(stream_path(turn.id()));
+    std::vector<SseEvent> shown;
+    prime(turn, *s, shown, "partial");
+    turn.publish_token(" text");
+    auto r = client.post("/api/v1/turns/" + turn.id() + "/cancel", "");
+    BOOST_REQUIRE_EQUAL(r.status, 202);
+    // The worker learns of the cancel at its next batch write, as chat-worker does.
+    BOOST_REQUIRE(turn.persist());
+    turn.finish("cancelled");
+    read_until(*s, shown, is_final, kWait);
+    BOOST_TEST(shown.back().event == "done");
+    BOOST_TEST(parse_object(shown.back().data)->getValue<std::string>("finish_reason") ==
+               "cancelled");
+    BOOST_TEST(assemble(shown) == "partial text");
+    BOOST_TEST(stored_reply(client, cid) == "partial text");
+}
+
+BOOST_FIXTURE_TEST_CASE(failed_turn_ends_with_error_and_retry_keeps_the_stream, Fixture) {
+    auto cid = client.create_conversation("stream failure");
+    ScriptedTurn turn(pub, cid);
+    turn.claim();
+    auto s = client.open_stream(stream_path(turn.id()));
+    std::vector<SseEvent> shown;
+    prime(turn, *s, shown, "try1");
+    turn.fail(/*retryable=*/true);  // back to the queue: the stream stays open
+    read_until(
+        *s, shown, [](const SseEvent& e) { return e.event == "heartbeat"; }, Ms(6000));
+    for (const auto& e : shown) BOOST_TEST(e.event != "error");
+    BOOST_REQUIRE_EQUAL(turn.claim(), 2);
+    turn.publish_token("try2");
+    turn.persist();
+    read_until_token(*s, shown, 1000001, kWait);
+    turn.fail(/*retryable=*/false);  // dead-lettered: the stream ends with error
+    read_until(*s, shown, is_final, kWait);
+    BOOST_TEST(shown.back().event == "error");
+    BOOST_TEST(parse_object(shown.back().data)->getValue<std::string>("code") == "scripted");
+    BOOST_TEST(assemble(shown) == "try2");
+}
+
+BOOST_FIXTURE_TEST_CASE(many_tabs_get_identical_full_text, Fixture) {
+    auto cid = client.create_conversation("stream tabs");
+    ScriptedTurn turn(pub, cid);
+    turn.claim();
+    constexpr int kTabs = 20;
+    std::vector<std::unique_ptr<EventStream>> tabs;
+    std::vector<std::vector<SseEvent>> shown(kTabs);
+    for (int i = 0; i < kTabs; ++i) tabs.push_back(client.open_stream(stream_path(turn.id())));
+    // Token 1 goes out until every tab has it, so all subscriptions are in place.
+    int64_t first = turn.publish_token("T0");
+    auto deadline = std::chrono::steady_clock::now() + kWait;
+    for (int i = 0; i < kTabs; ++i) {
+        while (shown[i].empty() || shown[i].back().id != std::to_string(first)) {
+            BOOST_REQUIRE(std::chrono::steady_clock::now() < deadline);
+            if (auto e = tabs[i]->next(Ms(30)))
+                shown[i].push_back(*e);
+            else
+                turn.republish_token(first, "T0");
+        }
+    }
+    for (int k = 1; k < 50; ++k) {
+        turn.publish_token(" T" + std::to_string(k));
+        if (k % 8 == 0) turn.persist();
+    }
+    turn.finish();
+    auto stored = stored_reply(client, cid);
+    for (int i = 0; i < kTabs; ++i) {
+        BOOST_TEST_CONTEXT("tab " << i) {
+            read_until(*tabs[i], shown[i], is_final, kWait);
+            BOOST_TEST(shown[i].back().event == "done");
+            BOOST_TEST(expect_in_order(shown[i]) == 50u);
+            BOOST_TEST(assemble(shown[i]) == stored);
+        }
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(stream_auth, Fixture) {
+    auto cid = client.create_conversation("stream auth");
+    ScriptedTurn turn(pub, cid);
+    auto other = client.create_conversation("stream auth other");
+    ScriptedTurn other_turn(pub, other);
+    // A signed token of another turn does not open this one.
+    auto r = client.post_message(client.create_conversation("stream auth token"), "hi");
+    auto url = r->getObject("turn")->getValue<std::string>("stream_url");
+    auto token = url.substr(url.find("token="));
+    StackClient anonymous(client.base_url(), "");
+    auto bad = anonymous.open_stream(stream_path(turn.id()) + "?" + token);
+    BOOST_TEST(bad->status() == 401);
+    BOOST_TEST(bad->header("content-type") == "application/problem+json");
+    auto none = anonymous.open_stream(stream_path(turn.id()));
+    BOOST_TEST(none->status() == 401);
+    // Another user's turn is 404, like an unknown one.
+    auto admin = StackClient::admin();
+    BOOST_TEST(admin.open_stream(stream_path(turn.id()))->status() == 404);
+    BOOST_TEST(client.open_stream(stream_path("00000000-0000-4000-8000-000000000000"))->status() ==
+               404);
+    BOOST_TEST(client.open_stream("/api/v1/turns/nope/stream")->status() == 404);
+    // The turn's own token works without a key.
+    auto good = anonymous.open_stream(url);
+    BOOST_TEST(good->status() == 200);
+}
