@@ -45,6 +45,10 @@ BOOST_AUTO_TEST_CASE(another_users_ids_are_not_found_on_every_endpoint) {
         BOOST_TEST(theirs.body == nobody.body, what);
     }
     BOOST_TEST(mallory.get("/api/v1/conversations").json()->getArray("items")->size() == 0u);
+    // The stream (chat-stream) keeps the same rule with a key instead of a token.
+    auto stream = mallory.get("/api/v1/turns/" + turn + "/stream");
+    BOOST_TEST(stream.is_problem(404), stream.body);
+    BOOST_TEST(stream.body == mallory.get("/api/v1/turns/" + unknown + "/stream").body);
 
     // Alice's data is untouched by all of it.
     auto still = alice.get("/api/v1/conversations/" + conv);
