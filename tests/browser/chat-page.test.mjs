@@ -55,6 +55,14 @@ async function waitMidReply(page, i, minTokens = 3) {
   });
 }
 
+// SIGKILLs every process of a kind the test stack runs under scripts/supervise.sh (pids/KIND.N.pid).
+function killSupervised(env, kind) {
+  const dir = path.join(env.runDir, 'pids');
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => new RegExp(`^${kind}\\.\\d+\\.pid$`).test(f)) : [];
+  assert.ok(files.length > 0, `no ${kind} pid files in ${dir}`);
+  for (const f of files) process.kill(Number(fs.readFileSync(path.join(dir, f), 'utf8').trim()), 'SIGKILL');
+}
+
 async function expectStored(conversationId, r) {
   assert.ok(r.messageId, `done event named no message (outcome ${r.outcome})`);
   const stored = await storedMessage(api, conversationId, r.messageId);
@@ -160,18 +168,29 @@ test('a cut connection mid-reply resumes without repeated or missing text', asyn
 });
 
 test('a restarted stream handler mid-reply: the page resumes without duplicates', async (t) => {
-  const pidFile = path.join(env.runDir, 'pids', 'stream.1.pid');
-  assert.ok(fs.existsSync(pidFile), `no stream handler pid file at ${pidFile}`);
   const page = await openPage(t);
   await signIn(page, env);
   const conv = await newChat(page);
   const i = await send(page, 'Describe the water cycle in detail. /slow');
   await waitMidReply(page, i);
-  const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
-  process.kill(pid, 'SIGKILL'); // its supervisor starts a new one
+  killSupervised(env, 'stream'); // their supervisors start new ones
   const r = await waitReplyEnd(page, i, 45000);
   assert.equal(r.outcome, 'done');
   assert.ok(r.states.includes('reconnecting'), `no reconnect seen: ${r.states}`);
+  assertNoDuplicateSeqs(assert, r.seqs);
+  await expectStored(conv, r);
+});
+
+test('a worker lost mid-reply: reset clears the partial text and the new attempt completes', async (t) => {
+  const page = await openPage(t);
+  await signIn(page, env);
+  const conv = await newChat(page);
+  const i = await send(page, 'Write about mountains and valleys. /slow');
+  await waitMidReply(page, i);
+  killSupervised(env, 'worker'); // the lease expires, another attempt claims the turn
+  const r = await waitReplyEnd(page, i, 60000);
+  assert.equal(r.outcome, 'done');
+  assert.ok(r.seqs.includes('reset'), `no reset event reached the page: ${r.seqs.join(',')}`);
   assertNoDuplicateSeqs(assert, r.seqs);
   await expectStored(conv, r);
 });
