@@ -244,3 +244,68 @@ BEGIN
     RETURN jsonb_build_object('content', a.content, 'version', a.version,
                               'updated_at', a.updated_at);
 END $$;
+
+-- The first answer of a POST message made with this Idempotency-Key, or NULL if there was none.
+CREATE FUNCTION idempotent_replay(p_user uuid, p_conversation uuid, p_key text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    t turns;
+    m messages;
+BEGIN
+    SELECT * INTO t FROM turns WHERE user_id = p_user AND idempotency_key = p_key;
+    IF NOT FOUND THEN RETURN NULL; END IF;
+    IF t.conversation_id <> p_conversation THEN
+        RAISE EXCEPTION 'Idempotency-Key was already used for another conversation'
+            USING ERRCODE = 'CH422';
+    END IF;
+    SELECT * INTO m FROM messages WHERE id = t.user_message_id;
+    RETURN jsonb_build_object('message', message_json(m), 'turn', turn_json(t), 'replayed', true);
+END $$;
+
+-- Replaces 002's post_message() to make concurrent retries with one Idempotency-Key safe: 002
+-- checks the key before taking the user lock, so a retry racing its original passed the check,
+-- then hit the idempotency index and answered 409. The key is now checked again under the lock
+-- (same-user posts serialise on it), so the retry waits and replays the first answer.
+CREATE OR REPLACE FUNCTION post_message(p_user uuid, p_conversation uuid, p_content text,
+                                        p_model text, p_idempotency_key text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    u users;
+    m messages;
+    t turns;
+    running integer;
+    replay jsonb;
+BEGIN
+    IF p_idempotency_key IS NOT NULL THEN
+        replay := idempotent_replay(p_user, p_conversation, p_idempotency_key);
+        IF replay IS NOT NULL THEN RETURN replay; END IF;
+    END IF;
+    -- Locking the user row serialises one user's posts so the running-turn limit holds.
+    SELECT * INTO u FROM users WHERE id = p_user FOR UPDATE;
+    IF p_idempotency_key IS NOT NULL THEN
+        replay := idempotent_replay(p_user, p_conversation, p_idempotency_key);
+        IF replay IS NOT NULL THEN RETURN replay; END IF;
+    END IF;
+    PERFORM 1 FROM conversations
+    WHERE id = p_conversation AND user_id = p_user AND deleted_at IS NULL;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'conversation not found' USING ERRCODE = 'CH404';
+    END IF;
+    SELECT count(*) INTO running FROM turns
+    WHERE user_id = p_user AND status IN ('queued', 'running') AND replay_id IS NULL;
+    IF running >= u.max_running_turns THEN
+        RAISE EXCEPTION 'you already have % turns queued or running (limit %)',
+            running, u.max_running_turns USING ERRCODE = 'CH429';
+    END IF;
+    INSERT INTO messages(conversation_id, role, content, model)
+    VALUES (p_conversation, 'user', p_content, p_model) RETURNING * INTO m;
+    BEGIN
+        INSERT INTO turns(conversation_id, user_id, user_message_id, model, idempotency_key)
+        VALUES (p_conversation, p_user, m.id, p_model, p_idempotency_key) RETURNING * INTO t;
+    EXCEPTION WHEN unique_violation THEN
+        RAISE EXCEPTION 'this conversation already has a reply in progress; wait for it or cancel it'
+            USING ERRCODE = 'CH409';
+    END;
+    UPDATE conversations SET updated_at = now() WHERE id = p_conversation;
+    RETURN jsonb_build_object('message', message_json(m), 'turn', turn_json(t));
+END $$;

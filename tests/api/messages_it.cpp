@@ -1,5 +1,8 @@
 #include <boost/test/unit_test.hpp>
 
+#include <set>
+#include <thread>
+
 #include "tests/api/it_stack.h"
 
 using namespace chat::test::api;
@@ -139,6 +142,28 @@ BOOST_AUTO_TEST_CASE(idempotency_key_replays_the_first_response) {
     wait_turn_finished(alice, id(first, "turn"));
     auto items = items_of(alice.get(path));
     BOOST_TEST(items->size() == 2u);  // one user message, one reply
+}
+
+// A client that times out and retries while its first request is still in flight.
+BOOST_AUTO_TEST_CASE(concurrent_retries_with_one_idempotency_key_make_one_turn) {
+    auto alice = new_user();
+    auto conv = create_conversation(alice);
+    auto path = "/api/v1/conversations/" + conv + "/messages";
+    Headers h{{"Idempotency-Key", "race-" + conv}};
+    std::vector<Reply> replies(6);
+    std::vector<std::thread> senders;
+    for (auto& r : replies)
+        senders.emplace_back(
+            [&, out = &r] { *out = alice.send("POST", path, R"({"content":"x"})", h); });
+    for (auto& t : senders) t.join();
+    std::set<std::string> turns;
+    for (const auto& r : replies) {
+        BOOST_TEST_REQUIRE(r.status == 202, r.body);
+        turns.insert(r.json()->getObject("turn")->getValue<std::string>("id"));
+    }
+    BOOST_TEST(turns.size() == 1u);
+    wait_turn_finished(alice, *turns.begin());
+    BOOST_TEST(items_of(alice.get(path))->size() == 2u);  // one user message, one reply
 }
 
 // stream_url works without an Authorization header (as a browser EventSource opens it) and
