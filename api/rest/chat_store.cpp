@@ -50,6 +50,15 @@ db::Connection& ChatStore::db() {
     return *conn_;
 }
 
+bool ChatStore::try_connect() {
+    try {
+        db();
+        return true;
+    } catch (const db::Error&) {
+        return false;
+    }
+}
+
 std::optional<AuthOutcome> ChatStore::authenticate(const std::string& key_id,
                                                    const std::string& secret) {
     auto r = db().exec(kAuthenticate, {key_id, secret});

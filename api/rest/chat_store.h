@@ -40,6 +40,10 @@ class ChatStore {
   public:
     explicit ChatStore(std::string conninfo) : conninfo_(std::move(conninfo)) {}
 
+    // Connects now so the first request does not pay for it; false (and a later retry on
+    // first use) when the database is unreachable.
+    bool try_connect();
+
     // nullopt for an unknown, revoked or wrong key, or a disabled user.
     std::optional<AuthOutcome> authenticate(const std::string& key_id, const std::string& secret);
 

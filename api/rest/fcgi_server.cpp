@@ -19,6 +19,7 @@ namespace {
 void serve_thread(int listen_fd, const ServerConfig& config, const RestApi& api,
                   zmq::context_t& zmq_ctx, RequestMetrics& metrics) {
     ChatStore store(config.db_url);
+    if (!store.try_connect()) log::warn("database unreachable at start; will retry per request");
     Notifier notifier(zmq_ctx, config.settings.broker_pub);
     Services svc{store, notifier, metrics, config.settings};
     fcgi::Request request(listen_fd);
