@@ -124,6 +124,7 @@ void Hub::loop() {
             }
         }
         if (stopping) break;
+        log_stats(now);
         run_timers(now);
         drain_live(now);
         flush_dirty();
@@ -368,6 +369,16 @@ void Hub::end_all_streams() {
     }
     log::info("ended " + std::to_string(streams_.size()) + " open streams");
     streams_.clear();
+}
+
+void Hub::log_stats(Clock::time_point now) {
+    // One line a minute while anything is open: enough to see load and leaks in the logs.
+    if (now < next_stats_) return;
+    next_stats_ = now + std::chrono::minutes(1);
+    if (streams_.empty() && logged_streams_ == 0) return;
+    logged_streams_ = streams_.size();
+    log::info("open streams " + std::to_string(streams_.size()) + " on " +
+              std::to_string(subs_.turns()) + " turns");
 }
 
 Hub::Stream* Hub::find(uint64_t id) {

@@ -77,6 +77,7 @@ class Hub {
     void mark_dirty(Stream& s);
     void set_events(Stream& s, bool want_write);
     void end_all_streams();
+    void log_stats(Clock::time_point now);
     Stream* find(uint64_t id);
 
     HubConfig cfg_;
@@ -92,6 +93,8 @@ class Hub {
     std::vector<uint64_t> dirty_;
     uint64_t next_id_ = 16;
     bool zmq_backlog_ = false;
+    Clock::time_point next_stats_{};
+    size_t logged_streams_ = 0;
     std::thread thread_;
 };
 

@@ -52,7 +52,7 @@ std::optional<ApiKey> parse_bearer(std::string_view authorization) {
 StreamRequest parse_stream_request(const http::Request& r) {
     auto id = turn_id_from_path(r.path);
     if (!id) throw http::Error(404, "Not Found", "no such turn stream");
-    if (r.method != "GET" && r.method != "HEAD") {
+    if (r.method != "GET") {
         throw http::Error(405, "Method Not Allowed", "use GET").with_header("Allow", "GET");
     }
     StreamRequest s;

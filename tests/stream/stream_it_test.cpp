@@ -10,6 +10,7 @@
 
 #include "tests/stream/scripted_turn.h"
 #include "tests/stream/stream_it_support.h"
+#include "tests/support/test_env.h"
 
 using namespace chat::stream::test;
 using chat::test::parse_object;
@@ -398,4 +399,39 @@ BOOST_FIXTURE_TEST_CASE(stream_auth, Fixture) {
     // The turn's own token works without a key.
     auto good = anonymous.open_stream(url);
     BOOST_TEST(good->status() == 200);
+}
+
+BOOST_FIXTURE_TEST_CASE(client_disconnect_frees_the_stream_within_a_second, Fixture) {
+    // Watch chat-stream's ZeroMQ subscriptions from the publisher side of the broker: an XPUB
+    // socket there receives "\x01topic" when a handler subscribes and "\x00topic" when it
+    // unsubscribes, which it does when the last stream of a turn is freed.
+    zmq::context_t ctx(1);
+    zmq::socket_t watcher(ctx, zmq::socket_type::xpub);
+    watcher.set(zmq::sockopt::linger, 0);
+    watcher.connect(chat::test::require_env("CHAT_BROKER_PUB"));
+    auto cid = client.create_conversation("stream disconnect");
+    ScriptedTurn turn(pub, cid);
+    turn.claim();
+    std::string topic = "t/" + turn.id();
+    auto await_message = [&](char kind, Ms timeout) {
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            zmq::pollitem_t item{watcher.handle(), 0, ZMQ_POLLIN, 0};
+            if (zmq::poll(&item, 1, Ms(20)) <= 0) continue;
+            zmq::message_t m;
+            if (!watcher.recv(m, zmq::recv_flags::dontwait)) continue;
+            auto v = m.to_string_view();
+            if (v.size() == topic.size() + 1 && v[0] == kind && v.substr(1) == topic) return true;
+        }
+        return false;
+    };
+    auto s = client.open_stream(stream_path(turn.id()));
+    BOOST_REQUIRE_EQUAL(s->status(), 200);
+    BOOST_REQUIRE(await_message('\x01', kWait));
+    auto closed_at = std::chrono::steady_clock::now();
+    s->close();
+    BOOST_TEST(await_message('\x00', Ms(3000)));
+    auto took = std::chrono::duration_cast<Ms>(std::chrono::steady_clock::now() - closed_at);
+    BOOST_TEST(took.count() < 1000,
+               "the stream was freed " << took.count() << " ms after the drop");
 }
