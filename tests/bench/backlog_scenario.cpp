@@ -1,5 +1,6 @@
 #include "tests/bench/backlog_scenario.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -24,10 +25,18 @@ namespace {
 // A worker process we started; stopped (TERM, then waited for) when this goes away.
 class WorkerProcess {
   public:
-    explicit WorkerProcess(const std::string& bin) {
+    WorkerProcess(const std::string& bin, const std::string& log) {
         std::vector<char*> argv{const_cast<char*>(bin.c_str()), nullptr};
-        if (posix_spawn(&pid_, bin.c_str(), nullptr, nullptr, argv.data(), environ) != 0)
-            throw std::runtime_error("cannot start " + bin);
+        posix_spawn_file_actions_t files;
+        posix_spawn_file_actions_init(&files);
+        if (!log.empty()) {
+            posix_spawn_file_actions_addopen(&files, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                             0644);
+            posix_spawn_file_actions_adddup2(&files, 1, 2);
+        }
+        int rc = posix_spawn(&pid_, bin.c_str(), &files, nullptr, argv.data(), environ);
+        posix_spawn_file_actions_destroy(&files);
+        if (rc != 0) throw std::runtime_error("cannot start " + bin);
     }
     ~WorkerProcess() {
         kill(pid_, SIGTERM);
@@ -51,16 +60,17 @@ int run_backlog(const BacklogConfig& cfg) {
     db::Connection db(cfg.db_url);
     std::string title = "bench backlog " + std::to_string(static_cast<long long>(now_s() * 1000));
     double t0 = now_s();
-    db.exec(sql::kCreateConversations, {title, cfg.user, std::to_string(cfg.turns)});
+    db.exec(sql::kCreateUsers, {title, std::to_string(cfg.users)});
+    db.exec(sql::kCreateConversations, {title, std::to_string(cfg.turns)});
     long queued = db.exec(sql::kEnqueueTurns, {title}).int64(0, 0);
-    std::printf("enqueued %ld turns in one statement in %.2f s with no worker running\n", queued,
-                now_s() - t0);
+    std::printf("enqueued %ld turns (%d users) in one statement in %.2f s with no worker running\n",
+                queued, cfg.users, now_s() - t0);
 
     double start = now_s(), finish = 0;
     {
         std::vector<std::unique_ptr<WorkerProcess>> workers;
         for (int i = 0; i < cfg.workers; ++i)
-            workers.push_back(std::make_unique<WorkerProcess>(cfg.worker_bin));
+            workers.push_back(std::make_unique<WorkerProcess>(cfg.worker_bin, cfg.worker_log));
         while (pending(db, title) > 0 && now_s() < start + cfg.timeout_s)
             std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling the DB, not sync
         finish = now_s();

@@ -8,10 +8,11 @@ namespace chat::bench {
 
 struct BacklogConfig {
     std::string db_url;
-    std::string user = "bench";  // needs max_running_turns >= turns
-    std::string worker_bin;      // chat-worker; inherits this process's environment
+    std::string worker_bin;  // chat-worker; inherits this process's environment
+    std::string worker_log;  // the workers' stdout and stderr go here (appended)
     int turns = 10000;
     int workers = 2;
+    int users = 100;  // the turns are spread over this many users
     double timeout_s = 120;
 };
 

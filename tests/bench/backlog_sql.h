@@ -4,10 +4,19 @@
 
 namespace chat::bench::sql {
 
-// $1 title, $2 user name, $3 count: one conversation per queued turn (one active turn each).
+// $1 title, $2 users: the backlog's users, named after the run. post_message counts a user's
+// active turns on every call, so 10,000 turns of one user would cost O(n^2) in the enqueue.
+inline constexpr const char* kCreateUsers = R"(
+INSERT INTO users(name, max_conversations, requests_per_minute, max_running_turns)
+SELECT $1 || ' user ' || g, 1000000, 1000000, 1000000 FROM generate_series(1, $2::int) g)";
+
+// $1 title, $2 count: one conversation per queued turn (one active turn each), round-robin
+// over the run's users.
 inline constexpr const char* kCreateConversations = R"(
+WITH u AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k, count(*) OVER () AS n
+           FROM users WHERE name LIKE $1 || ' user %')
 INSERT INTO conversations(user_id, title)
-SELECT u.id, $1 FROM users u, generate_series(1, $3::int) WHERE u.name = $2)";
+SELECT u.id, $1 FROM generate_series(0, $2::int - 1) g JOIN u ON u.k = g % u.n)";
 
 // Enqueues one turn per conversation through the API's own function, in one statement.
 inline constexpr const char* kEnqueueTurns = R"(

@@ -13,4 +13,9 @@ double LatencyRecorder::percentile(double p) const {
     return samples_[rank - 1];
 }
 
+size_t LatencyRecorder::count_above(double ms) const {
+    return static_cast<size_t>(
+        std::count_if(samples_.begin(), samples_.end(), [ms](double v) { return v > ms; }));
+}
+
 }  // namespace chat::bench

@@ -21,9 +21,9 @@ const char* kUsage =
     "  common:  --port N (nginx, 28080)  --key API_KEY (or CHAT_BENCH_API_KEY)\n"
     "  turns    --clients C --tabs 1 --warmup S --duration S\n"
     "  fanout   same as turns (default tabs 4)\n"
-    "  streams  --streams S --turns T --hold S --max-silence S --pid-dir DIR\n"
+    "  streams  --streams S --turns T --queued-turns Q --hold S --max-silence S --pid-dir DIR\n"
     "  resume   --clients C --drops N --drops-per-turn K --tokens N --seed N\n"
-    "  backlog  --db URL --user NAME --turns N --workers W --worker-bin PATH\n";
+    "  backlog  --db URL --turns N --users U --workers W --worker-bin PATH --worker-log F\n";
 
 ApiTarget target_of(const Options& o) {
     const char* env_key = std::getenv("CHAT_BENCH_API_KEY");
@@ -41,6 +41,7 @@ int run(const std::string& scenario, const Options& o) {
         StreamHoldConfig c{target_of(o),
                            static_cast<int>(o.num("streams", 10000)),
                            static_cast<int>(o.num("turns", 200)),
+                           static_cast<int>(o.num("queued-turns", 10)),
                            static_cast<int>(o.num("max-connecting", 200)),
                            o.real("hold", 20),
                            o.real("max-silence", 7),
@@ -57,12 +58,14 @@ int run(const std::string& scenario, const Options& o) {
         return run_resume(c);
     }
     if (scenario == "backlog") {
-        BacklogConfig c{o.str("db", std::getenv("CHAT_DB_URL") ? std::getenv("CHAT_DB_URL") : ""),
-                        o.str("user", "bench"),
-                        o.str("worker-bin", ""),
-                        static_cast<int>(o.num("turns", 10000)),
-                        static_cast<int>(o.num("workers", 2)),
-                        o.real("timeout", 120)};
+        BacklogConfig c;
+        c.db_url = o.str("db", std::getenv("CHAT_DB_URL") ? std::getenv("CHAT_DB_URL") : "");
+        c.worker_bin = o.str("worker-bin", "");
+        c.worker_log = o.str("worker-log", "");
+        c.turns = static_cast<int>(o.num("turns", 10000));
+        c.workers = static_cast<int>(o.num("workers", 2));
+        c.users = static_cast<int>(o.num("users", 100));
+        c.timeout_s = o.real("timeout", 120);
         return run_backlog(c);
     }
     std::fputs(kUsage, stderr);

@@ -76,7 +76,12 @@ MemoryTotal stack_memory(const std::string& pid_dir) {
     MemoryTotal total;
     for (long pid : stack_pids(pid_dir)) {
         std::string base = "/proc/" + std::to_string(pid);
-        total.rss_mib += proc_field_kb(base + "/status", "VmRSS") / 1024.0;
+        double rss = proc_field_kb(base + "/status", "VmRSS") / 1024.0;
+        std::ifstream comm(base + "/comm");
+        std::string name;
+        std::getline(comm, name);
+        total.rss_mib += rss;
+        total.rss_mib_by_name[name] += rss;
         total.pss_mib += proc_field_kb(base + "/smaps_rollup", "Pss") / 1024.0;
         ++total.processes;
     }

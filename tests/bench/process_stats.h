@@ -2,6 +2,7 @@
 // bottleneck), its open-file limit, and the memory of the stack's processes from /proc.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ struct MemoryTotal {
     double rss_mib = 0;  // sum of VmRSS (shared pages counted in each process)
     double pss_mib = 0;  // sum of Pss (shared pages split between sharers)
     int processes = 0;
+    std::map<std::string, double> rss_mib_by_name;  // by /proc/PID/comm
 };
 
 // Memory of the processes whose pids are in PID_DIR/*.pid (not *.sup.pid, the shell

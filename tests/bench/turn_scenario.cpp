@@ -185,7 +185,10 @@ void print_totals(const TurnLoadConfig& cfg, const TurnTotals& t, double cpu_s, 
         "POST->done p50 %.2f p99 %.2f\n",
         t.post_ms.percentile(50), t.post_ms.percentile(99), t.first_token_ms.percentile(50),
         t.first_token_ms.percentile(99), t.done_ms.percentile(50), t.done_ms.percentile(99));
+    std::printf("POST->done p90 %.2f ms; turns over 1 s: %zu of %zu\n", t.done_ms.percentile(90),
+                t.done_ms.count_above(1000), t.done_ms.count());
     result("turns_per_s", t.turns / d);
+    result("turns_over_1s", static_cast<double>(t.done_ms.count_above(1000)));
     result("events_per_s", t.token_events / d);
     result("post_p50_ms", t.post_ms.percentile(50));
     result("post_p99_ms", t.post_ms.percentile(99));

@@ -1,0 +1,235 @@
+#!/bin/bash
+# `make bench`: builds, then for each scenario starts a dedicated stack (its own run directory and
+# ports, never those of `make run` or `make test`), runs build/bin/chat-bench several times,
+# prints the medians against the targets of issue 7, writes tests/bench/results.json and tears
+# everything down. Figures and what limits them: docs/benchmarks.md.
+# env: CHAT_BENCH_RUNS (3), CHAT_BENCH_SCENARIOS ("turns fanout resume streams backlog"),
+#      CHAT_BENCH_HTTP_PORT (28080), CHAT_BENCH_PG_PORT (25434), CHAT_BENCH_BROKER_PUB_PORT (25581),
+#      CHAT_BENCH_BROKER_SUB_PORT (25582), CHAT_BENCH_PG_FSYNC (off: see docs/benchmarks.md), CHAT_BENCH_STREAMS (10000),
+#      CHAT_BENCH_OUT (tests/bench/results.json), CHAT_BUILD_DIR (build), CHAT_BENCH_SKIP_BUILD.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+BUILD_DIR="${CHAT_BUILD_DIR:-$REPO/build}"
+export CHAT_BUILD_DIR="$BUILD_DIR"
+RUNS="${CHAT_BENCH_RUNS:-3}"
+SCENARIOS="${CHAT_BENCH_SCENARIOS:-turns fanout resume streams backlog}"
+STREAMS="${CHAT_BENCH_STREAMS:-10000}"
+# A partial run (some scenarios) must not overwrite the committed figures with nulls.
+if [[ -n "${CHAT_BENCH_SCENARIOS:-}" ]]; then
+    RESULTS="${CHAT_BENCH_OUT:-${TMPDIR:-/tmp}/chat-bench-results.json}"
+else
+    RESULTS="${CHAT_BENCH_OUT:-$REPO/tests/bench/results.json}"
+fi
+BUDGET_S=840  # `make bench` must end within 15 minutes: later scenarios drop to one run
+
+say() { echo "bench: $*"; }
+
+if [[ -z "${CHAT_BENCH_SKIP_BUILD:-}" ]]; then
+    bash scripts/install-deps.sh
+    bash scripts/build.sh
+fi
+BIN="$BUILD_DIR/bin"
+[[ -x "$BIN/chat-bench" ]] || { echo "bench: $BIN/chat-bench was not built" >&2; exit 1; }
+
+RUN="$(mktemp -d /tmp/chat-bench.XXXXXX)"
+chmod 755 "$RUN"
+OUT="$RUN/out"
+mkdir -p "$OUT"
+export CHAT_RUN_DIR="$RUN" CHAT_BIN_DIR="$BIN"
+export CHAT_HTTP_PORT="${CHAT_BENCH_HTTP_PORT:-28080}"
+export CHAT_PG_PORT="${CHAT_BENCH_PG_PORT:-25434}"
+export CHAT_BROKER_PUB_PORT="${CHAT_BENCH_BROKER_PUB_PORT:-25581}"
+export CHAT_BROKER_SUB_PORT="${CHAT_BENCH_BROKER_SUB_PORT:-25582}"
+export CHAT_PG_FSYNC="${CHAT_BENCH_PG_FSYNC:-off}"
+# 10,000 streams are 10,000 sockets in chat-bench and in chat-stream: use the hard limit.
+ulimit -n "$(ulimit -Hn)"
+
+teardown() {
+    local rc=$?
+    set +e
+    bash "$REPO/scripts/stack.sh" purge >/dev/null 2>&1
+    exit $rc
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------------------------------------
+# Stacks: each scenario gets the stack configuration it measures (printed with the figures).
+
+STACK_CONFIG=""
+stack_start() {  # VAR=value ... (the stack's environment for this scenario)
+    bash scripts/stack.sh stop >>"$RUN/stack.log" 2>&1 || true
+    STACK_CONFIG="$*"
+    say "stack: $STACK_CONFIG"
+    env "$@" bash scripts/stack.sh start >>"$RUN/stack.log" 2>&1 ||
+        { tail -n 20 "$RUN/stack.log" >&2; echo "bench: stack did not start" >&2; exit 1; }
+    eval "$(bash scripts/stack.sh env)"
+    if [[ ! -s "$RUN/bench-key" ]]; then  # a user whose limits the load never hits
+        "$BIN/chatctl" user add bench --max-running 1000000 --rate 100000000 --max-chats 10000000 \
+            >"$RUN/bench-key" 2>>"$RUN/stack.log"
+    fi
+    export CHAT_BENCH_API_KEY="$(head -n 1 "$RUN/bench-key")"
+}
+
+FAST=(CHAT_WORKERS="${CHAT_BENCH_WORKERS:-2}" CHAT_WORKER_CONCURRENCY="${CHAT_BENCH_WORKER_CONCURRENCY:-32}"
+    CHAT_API_PROCS="${CHAT_BENCH_API_PROCS:-1}" CHAT_STREAM_PROCS="${CHAT_BENCH_STREAM_PROCS:-1}")
+
+# ---------------------------------------------------------------------------------------------
+# Runs and figures
+
+runs_now() { if ((SECONDS < BUDGET_S * 2 / 3)); then echo "$RUNS"; else echo 1; fi; }
+
+run_scenario() {  # label runs chat-bench-arguments...
+    local label=$1 n=$2 i rc
+    shift 2
+    for ((i = 1; i <= n; i++)); do
+        set +e
+        "$BIN/chat-bench" "$@" >"$OUT/$label.$i" 2>&1
+        rc=$?
+        set -e
+        sed -e '/^RESULT /d' -e '/^chat-bench /d' -e "s/^/  [$label #$i] /" "$OUT/$label.$i"
+        ((rc <= 1)) || say "$label run $i failed (exit $rc)"
+    done
+}
+
+values() { cat "$OUT/$1".* 2>/dev/null | awk -v k="$2" '$1 == "RESULT" && $2 == k { print $3 }'; }
+median() {
+    values "$1" "$2" | sort -g | awk '{ a[NR] = $1 } END {
+        if (NR == 0) print "null"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+all_values() { cat "$OUT"/* 2>/dev/null | awk -v k="$1" '$1 == "RESULT" && $2 == k { print $3 }'; }
+total() { values "$1" "$2" | awk '{ s += $1 } END { if (NR == 0) print "null"; else print s }'; }
+
+# ---------------------------------------------------------------------------------------------
+# Scenarios
+
+bench_turns() {
+    stack_start "${FAST[@]}" CHAT_LOCAL_TOKENS=64 CHAT_LOCAL_DELAY_MS=0
+    run_scenario turns_c64 "$(runs_now)" turns --port "$CHAT_HTTP_PORT" --clients 64 --warmup 1 --duration 5
+    run_scenario turns_c16 "$(runs_now)" turns --port "$CHAT_HTTP_PORT" --clients 16 --warmup 1 --duration 5
+}
+
+bench_fanout() {
+    stack_start "${FAST[@]}" CHAT_LOCAL_TOKENS="${CHAT_BENCH_FANOUT_TOKENS:-512}" CHAT_LOCAL_DELAY_MS=0
+    run_scenario fanout "$(runs_now)" fanout --port "$CHAT_HTTP_PORT" --clients 32 --tabs 4 --warmup 1 --duration 5
+}
+
+bench_resume() {
+    # 5 ms a token: drops land while tokens still flow, so live and replayed tokens must merge.
+    stack_start "${FAST[@]}" CHAT_STREAM_PROCS=2 CHAT_LOCAL_TOKENS=64 CHAT_LOCAL_DELAY_MS=5
+    run_scenario resume "$(runs_now)" resume --port "$CHAT_HTTP_PORT" --clients 32 --drops 1000 --tokens 64
+}
+
+bench_streams() {
+    local i n
+    n=$(runs_now)
+    for ((i = 1; i <= n; i++)); do  # a fresh stack each run: nginx keeps memory it once used
+        stack_start CHAT_WORKERS=2 CHAT_WORKER_CONCURRENCY=100 CHAT_LOCAL_TOKENS=1000 CHAT_LOCAL_DELAY_MS=2000
+        run_scenario "streams.run$i" 1 streams --port "$CHAT_HTTP_PORT" --streams "$STREAMS" \
+            --turns 200 --queued-turns 10 --hold 20 --pid-dir "$RUN/pids"
+        mv "$OUT/streams.run$i.1" "$OUT/streams.$i"
+    done
+}
+
+bench_backlog() {
+    # No worker runs while the backlog is enqueued; chat-bench starts 2 and times the drain.
+    stack_start CHAT_WORKERS=0
+    CHAT_WORKER_CONCURRENCY="${CHAT_BENCH_WORKER_CONCURRENCY:-32}" CHAT_LOCAL_TOKENS=64 CHAT_LOCAL_DELAY_MS=0 \
+        run_scenario backlog "$(runs_now)" backlog --turns 10000 --workers 2 --worker-bin "$BIN/chat-worker" \
+        --timeout 100 --worker-log "$RUN/logs/bench-workers.log"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+VERSION="$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown)"
+CORES="$(nproc)"
+MEM_MIB="$(awk '/MemTotal/ { printf "%d", $2 / 1024 }' /proc/meminfo)"
+CPU_MODEL="$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+
+# figure | median | target | comparison (ge: at least, lt: under, eq: exactly)
+check() {  # name value target op
+    local ok
+    if [[ "$2" == null ]]; then ok="NOT RUN"; else
+        ok=$(awk -v v="$2" -v t="$3" -v op="$4" 'BEGIN {
+            r = (op == "ge") ? v >= t : (op == "lt") ? v < t : v == t; print r ? "met" : "MISSED" }')
+    fi
+    printf '  %-44s %12s   target %s %-8s %s\n' "$1" "$2" "$([[ $4 == ge ]] && echo '>=' || ([[ $4 == lt ]] && echo '<' || echo '='))" "$3" "$ok"
+}
+
+report() {
+    echo
+    say "version $VERSION; machine: $CORES cores ($CPU_MODEL), $MEM_MIB MiB RAM; PostgreSQL fsync=$CHAT_PG_FSYNC"
+    say "medians of up to $RUNS runs (sums for gaps/dups/lost):"
+    check "turns/s at C=64" "$(median turns_c64 turns_per_s)" 1000 ge
+    check "POST->first token p50 ms at C=16" "$(median turns_c16 ttft_p50_ms)" 5 lt
+    check "POST->first token p99 ms at C=16" "$(median turns_c16 ttft_p99_ms)" 25 lt
+    check "streams held (of $STREAMS)" "$(median streams streams_held)" "$STREAMS" ge
+    check "stack RSS MiB holding the streams" "$(median streams rss_mib_streams)" 512 lt
+    check "fan-out token events/s" "$(median fanout events_per_s)" 200000 ge
+    check "resume p99 ms (reconnect -> first event)" "$(median resume resume_p99_ms)" 10 lt
+    check "resume gaps" "$(total resume resume_gaps)" 0 eq
+    check "resume duplicates" "$(total resume resume_dups)" 0 eq
+    check "backlog drain turns/s (2 workers)" "$(median backlog backlog_turns_per_s)" 1000 ge
+    check "backlog turns lost" "$(total backlog backlog_lost)" 0 eq
+    check "backlog turns answered twice" "$(total backlog backlog_done_twice)" 0 eq
+    echo "  more: POST->202 p50/p99 ms C=64 $(median turns_c64 post_p50_ms)/$(median turns_c64 post_p99_ms)," \
+        "C=16 $(median turns_c16 post_p50_ms)/$(median turns_c16 post_p99_ms);" \
+        "POST->done p50/p99 ms C=16 $(median turns_c16 done_p50_ms)/$(median turns_c16 done_p99_ms);" \
+        "RSS per 1,000 streams $(median streams rss_mib_per_1000_streams) MiB"
+}
+
+write_json() {
+    local tmp="$RESULTS.tmp"
+    cat >"$tmp" <<JSON
+{
+  "version": "$VERSION",
+  "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+  "machine": {"cores": $CORES, "memory_mib": $MEM_MIB, "cpu": "$CPU_MODEL"},
+  "config": {"runs": $RUNS, "pg_fsync": "$CHAT_PG_FSYNC", "streams": $STREAMS,
+             "fast_stack": "${FAST[*]}"},
+  "turns_per_s_c64": $(median turns_c64 turns_per_s),
+  "post_p50_ms_c64": $(median turns_c64 post_p50_ms),
+  "post_p99_ms_c64": $(median turns_c64 post_p99_ms),
+  "ttft_p50_ms_c64": $(median turns_c64 ttft_p50_ms),
+  "ttft_p99_ms_c64": $(median turns_c64 ttft_p99_ms),
+  "turns_per_s_c16": $(median turns_c16 turns_per_s),
+  "post_p50_ms_c16": $(median turns_c16 post_p50_ms),
+  "post_p99_ms_c16": $(median turns_c16 post_p99_ms),
+  "ttft_p50_ms_c16": $(median turns_c16 ttft_p50_ms),
+  "ttft_p99_ms_c16": $(median turns_c16 ttft_p99_ms),
+  "done_p50_ms_c16": $(median turns_c16 done_p50_ms),
+  "done_p99_ms_c16": $(median turns_c16 done_p99_ms),
+  "streams_held": $(median streams streams_held),
+  "rss_mib_streams": $(median streams rss_mib_streams),
+  "pss_mib_streams": $(median streams pss_mib_streams),
+  "rss_mib_per_1000_streams": $(median streams rss_mib_per_1000_streams),
+  "events_per_s": $(median fanout events_per_s),
+  "resume_p50_ms": $(median resume resume_p50_ms),
+  "resume_p99_ms": $(median resume resume_p99_ms),
+  "resume_gaps": $(total resume resume_gaps),
+  "resume_dups": $(total resume resume_dups),
+  "resume_mismatches": $(total resume resume_mismatches),
+  "backlog_turns_per_s": $(median backlog backlog_turns_per_s),
+  "backlog_lost": $(total backlog backlog_lost),
+  "backlog_done_twice": $(total backlog backlog_done_twice),
+  "bench_tool_cpu_pct_max": $(all_values tool_cpu_pct | sort -g | tail -n 1 | grep . || echo null)
+}
+JSON
+    mv "$tmp" "$RESULTS"
+    say "wrote $RESULTS"
+}
+
+say "version $VERSION; $CORES cores, $MEM_MIB MiB; run dir $RUN; scenarios: $SCENARIOS"
+for s in $SCENARIOS; do
+    case "$s" in
+    turns | fanout | resume | streams | backlog) "bench_$s" ;;
+    *) echo "bench: unknown scenario '$s'" >&2; exit 2 ;;
+    esac
+done
+bash scripts/stack.sh stop >>"$RUN/stack.log" 2>&1 || true
+report
+write_json
+say "done in $SECONDS s"
