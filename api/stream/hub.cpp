@@ -56,6 +56,7 @@ struct Hub::Stream {
     Clock::time_point opened;
     Clock::time_point last_event;     // last bytes queued for the client (heartbeat timer)
     Clock::time_point last_activity;  // last live event or read (lost-done check timer)
+    Clock::time_point read_posted{};
     Clock::time_point read_done{};
     Clock::time_point next_read = Clock::time_point::max();
     Clock::time_point timer_at{};  // the deadline of its one valid timer entry
@@ -171,6 +172,8 @@ void Hub::on_result(SnapshotResult& r, Clock::time_point now) {
     Stream* s = find(r.stream_id);
     if (!s) return;
     s->read_in_flight = false;
+    ++reads_done_;
+    read_wait_ms_ += std::chrono::duration<double, std::milli>(now - s->read_posted).count();
     s->read_done = now;
     s->last_activity = now;
     if (!r.snapshot) {
@@ -289,6 +292,7 @@ void Hub::deliver(Stream& s, const std::string& sse, Clock::time_point now) {
 void Hub::request_read(Stream& s, Clock::time_point now) {
     if (s.read_in_flight || s.closing || s.dead) return;
     s.read_in_flight = true;
+    s.read_posted = now;
     s.next_read = Clock::time_point::max();
     s.last_activity = now;
     db_->post({s.id, s.turn_id, s.state.read_after()});
@@ -372,13 +376,17 @@ void Hub::end_all_streams() {
 }
 
 void Hub::log_stats(Clock::time_point now) {
-    // One line a minute while anything is open: enough to see load and leaks in the logs.
+    // One line per interval while anything is open: enough to see load, leaks and DB lag.
     if (now < next_stats_) return;
-    next_stats_ = now + std::chrono::minutes(1);
+    next_stats_ = now + std::chrono::seconds(cfg_.stats_s);
     if (streams_.empty() && logged_streams_ == 0) return;
     logged_streams_ = streams_.size();
+    auto avg_ms = reads_done_ ? read_wait_ms_ / static_cast<double>(reads_done_) : 0.0;
     log::info("open streams " + std::to_string(streams_.size()) + " on " +
-              std::to_string(subs_.turns()) + " turns");
+              std::to_string(subs_.turns()) + " turns; " + std::to_string(reads_done_) +
+              " reads, avg " + std::to_string(avg_ms) + " ms");
+    reads_done_ = 0;
+    read_wait_ms_ = 0;
 }
 
 Hub::Stream* Hub::find(uint64_t id) {

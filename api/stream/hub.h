@@ -33,6 +33,7 @@ struct HubConfig {
     long check_ms = 2500;          // re-read PostgreSQL after this long without live news
     long retry_ms = 1000;          // the SSE retry hint
     size_t max_backlog = 1 << 20;  // a client this far behind is dropped
+    long stats_s = 60;             // interval of the statistics log line
 };
 
 // An accepted, validated request handed over by an acceptor thread.
@@ -95,6 +96,8 @@ class Hub {
     bool zmq_backlog_ = false;
     Clock::time_point next_stats_{};
     size_t logged_streams_ = 0;
+    uint64_t reads_done_ = 0;
+    double read_wait_ms_ = 0;
     std::thread thread_;
 };
 

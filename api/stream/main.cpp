@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
         hub_cfg.db_threads = static_cast<int>(env_int("CHAT_STREAM_DB_THREADS", 2));
         hub_cfg.heartbeat_ms = env_int("CHAT_STREAM_HEARTBEAT_MS", 2500);
         hub_cfg.check_ms = hub_cfg.heartbeat_ms;
+        hub_cfg.stats_s = std::max(1L, env_int("CHAT_STREAM_STATS_S", 60));
         stream::Hub hub(hub_cfg, zmq_ctx);
         hub.start();
 

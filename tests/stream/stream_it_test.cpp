@@ -435,3 +435,35 @@ BOOST_FIXTURE_TEST_CASE(client_disconnect_frees_the_stream_within_a_second, Fixt
     BOOST_TEST(took.count() < 1000,
                "the stream was freed " << took.count() << " ms after the drop");
 }
+
+BOOST_FIXTURE_TEST_CASE(any_token_text_survives_persistence_and_replay, Fixture) {
+    auto cid = client.create_conversation("stream tricky text");
+    ScriptedTurn turn(pub, cid);
+    turn.claim();
+    std::vector<std::string> texts = {"plain",
+                                      " lead",
+                                      "",
+                                      "q\"uote",
+                                      "back\\slash",
+                                      "{,}",
+                                      "NULL",
+                                      "multi\nline\r\n",
+                                      "\xc3\xa9t\xc3\xa9 \xf0\x9f\x99\x82",
+                                      "tab\tend",
+                                      "data: fake\n\nevent: done"};
+    std::string expected;
+    for (const auto& t : texts) {
+        turn.publish_token(t);
+        expected += t;
+    }
+    turn.finish();
+    BOOST_TEST(stored_reply(client, cid) == expected);
+    // Replayed from PostgreSQL (the stream opens after the end), from the start and from 4.
+    auto s = client.open_stream(stream_path(turn.id()));
+    auto all = chat::test::read_until_end(*s, kWait);
+    BOOST_TEST(assemble(all) == expected);
+    BOOST_TEST(expect_in_order(all) == texts.size());
+    auto r = client.open_stream(stream_path(turn.id()), "4");
+    auto rest = chat::test::read_until_end(*r, kWait);
+    BOOST_TEST(assemble(rest) == expected.substr(expected.find("back")));
+}
