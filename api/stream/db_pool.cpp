@@ -39,7 +39,7 @@ std::optional<SnapshotJob> DbPool::next_job() {
 void DbPool::run() {
     StreamStore store(db_url_);
     while (auto job = next_job()) {
-        SnapshotResult r{job->stream_id, job->after, std::nullopt};
+        SnapshotResult r{job->job_id, job->after, std::nullopt};
         try {
             r.snapshot = store.snapshot(job->turn_id, job->after);
         } catch (const std::exception& e) {

@@ -18,13 +18,13 @@
 namespace chat::stream {
 
 struct SnapshotJob {
-    uint64_t stream_id = 0;
+    uint64_t job_id = 0;
     std::string turn_id;
     int64_t after = 0;
 };
 
 struct SnapshotResult {
-    uint64_t stream_id = 0;
+    uint64_t job_id = 0;
     int64_t after = 0;
     std::optional<Snapshot> snapshot;  // nullopt: the read failed (logged); try again later
 };

@@ -56,12 +56,12 @@ struct Hub::Stream {
     Clock::time_point opened;
     Clock::time_point last_event;     // last bytes queued for the client (heartbeat timer)
     Clock::time_point last_activity;  // last live event or read (lost-done check timer)
-    Clock::time_point read_posted{};
     Clock::time_point read_done{};
     Clock::time_point next_read = Clock::time_point::max();
     Clock::time_point timer_at{};  // the deadline of its one valid timer entry
     Clock::time_point close_by{};
     long backoff_ms = 0;
+    int gap_reads = 0;  // reads in a row that brought nothing new
     bool read_in_flight = false;
     bool want_write = false;
     bool closing = false;
@@ -168,32 +168,38 @@ void Hub::open_stream(NewStream n, Clock::time_point now) {
     schedule(s, now + std::chrono::milliseconds(cfg_.heartbeat_ms));
 }
 
-void Hub::on_result(SnapshotResult& r, Clock::time_point now) {
-    Stream* s = find(r.stream_id);
-    if (!s) return;
-    s->read_in_flight = false;
+void Hub::on_result(const SnapshotResult& r, Clock::time_point now) {
+    auto read = reads_.finish(r.job_id);
+    if (!read) return;
     ++reads_done_;
-    read_wait_ms_ += std::chrono::duration<double, std::milli>(now - s->read_posted).count();
-    s->read_done = now;
-    s->last_activity = now;
+    read_wait_ms_ += std::chrono::duration<double, std::milli>(now - read->posted).count();
+    for (uint64_t id : read->streams) {
+        if (Stream* s = find(id)) apply_result(*s, r, now);
+    }
+}
+
+void Hub::apply_result(Stream& s, const SnapshotResult& r, Clock::time_point now) {
+    s.read_in_flight = false;
+    s.read_done = now;
+    s.last_activity = now;
     if (!r.snapshot) {
-        s->backoff_ms = 1000;  // PostgreSQL unavailable: keep heartbeating and try again
+        s.backoff_ms = 1000;  // PostgreSQL unavailable: keep heartbeating and try again
     } else {
-        bool first = !s->state.synced();
-        int64_t before = s->state.last_sent();
+        bool first = !s.state.synced();
+        int64_t before = s.state.last_sent();
         std::string sse;
-        s->state.on_snapshot(*r.snapshot, r.after, sse);
-        deliver(*s, sse, now);
-        bool progressed = s->state.last_sent() != before;
-        // A gap the worker has not persisted yet: ask again, less and less often.
-        s->backoff_ms =
-            progressed ? 20 : std::min<long>(1000, std::max<long>(20, s->backoff_ms * 2));
-        if (first && !s->state.finished()) {
-            s->next_read = now + kSettleRead;
-            schedule(*s, s->next_read);
+        s.state.on_snapshot(*r.snapshot, r.after, sse);
+        deliver(s, sse, now);
+        // A gap the worker has not persisted yet (it writes every few tens of ms): ask again
+        // soon a few times, then less and less often.
+        s.gap_reads = s.state.last_sent() != before ? 0 : s.gap_reads + 1;
+        s.backoff_ms = s.gap_reads < 8 ? 25 : std::min<long>(1000, 25L << (s.gap_reads - 7));
+        if (first && !s.state.finished()) {
+            s.next_read = now + kSettleRead;
+            schedule(s, s.next_read);
         }
     }
-    after_change(*s, now);
+    after_change(s, now);
 }
 
 void Hub::on_socket_event(uint64_t id, uint32_t events) {
@@ -292,10 +298,11 @@ void Hub::deliver(Stream& s, const std::string& sse, Clock::time_point now) {
 void Hub::request_read(Stream& s, Clock::time_point now) {
     if (s.read_in_flight || s.closing || s.dead) return;
     s.read_in_flight = true;
-    s.read_posted = now;
     s.next_read = Clock::time_point::max();
     s.last_activity = now;
-    db_->post({s.id, s.turn_id, s.state.read_after()});
+    int64_t after = s.state.read_after();
+    if (uint64_t job = reads_.join_or_start(s.turn_id, after, s.opened, s.id, now))
+        db_->post({job, s.turn_id, after});
 }
 
 void Hub::begin_close(Stream& s, Clock::time_point now) {

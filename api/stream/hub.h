@@ -18,6 +18,7 @@
 
 #include "api/stream/db_pool.h"
 #include "api/stream/mailbox.h"
+#include "api/stream/shared_reads.h"
 #include "api/stream/timer_queue.h"
 #include "api/stream/turn_subscriptions.h"
 #include "api/stream/unique_fd.h"
@@ -62,7 +63,8 @@ class Hub {
     void loop();
     int next_timeout_ms(Clock::time_point now);
     void open_stream(NewStream n, Clock::time_point now);
-    void on_result(SnapshotResult& r, Clock::time_point now);
+    void on_result(const SnapshotResult& r, Clock::time_point now);
+    void apply_result(Stream& s, const SnapshotResult& r, Clock::time_point now);
     void on_socket_event(uint64_t id, uint32_t events);
     void drain_live(Clock::time_point now);
     void dispatch(const wire::TurnEvent& e, Clock::time_point now);
@@ -91,6 +93,7 @@ class Hub {
     UniqueFd stop_fd_;
     std::unordered_map<uint64_t, std::unique_ptr<Stream>> streams_;
     TimerQueue timers_;
+    SharedReads reads_;
     std::vector<uint64_t> dirty_;
     uint64_t next_id_ = 16;
     bool zmq_backlog_ = false;
