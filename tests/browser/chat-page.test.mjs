@@ -277,7 +277,7 @@ test('a failed reply shows its error and a Retry button that regenerates', async
   const page = await openPage(t);
   await signIn(page, env);
   await newChat(page);
-  const i = await send(page, 'please fail /fail-hard');
+  const i = await send(page, '/fail-hard');
   const r = await waitReplyEnd(page, i);
   assert.equal(r.outcome, 'error', 'the local generator\'s /fail-hard directive did not fail the turn');
   const failed = page.locator('li.message.failed');
