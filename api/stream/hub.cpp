@@ -194,7 +194,8 @@ void Hub::apply_result(Stream& s, const SnapshotResult& r, Clock::time_point now
         // soon a few times, then less and less often.
         s.gap_reads = s.state.last_sent() != before ? 0 : s.gap_reads + 1;
         s.backoff_ms = s.gap_reads < 8 ? 25 : std::min<long>(1000, 25L << (s.gap_reads - 7));
-        if (first && !s.state.finished()) {
+        // Only a running turn can have published tokens that are not persisted yet.
+        if (first && !s.state.finished() && r.snapshot->status == "running") {
             s.next_read = now + kSettleRead;
             schedule(s, s.next_read);
         }
