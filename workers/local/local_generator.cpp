@@ -96,7 +96,9 @@ Result LocalGenerator::generate(const Prompt& prompt, const TokenSink& sink) {
     res.usage.estimated = true;
     for (const auto& m : prompt.messages) res.usage.input_tokens += (m.content.size() + 3) / 4;
     res.usage.input_tokens += (prompt.system.size() + 3) / 4;
-    std::string_view last = prompt.messages.empty() ? "" : prompt.messages.back().content;
+    // Not `cond ? "" : content`: that makes a temporary std::string and leaves the view dangling.
+    std::string_view last;
+    if (!prompt.messages.empty()) last = prompt.messages.back().content;
     if (last.find("/fail-hard") != std::string_view::npos) {
         res.outcome = Outcome::Failed;
         res.error_code = "bad_request";

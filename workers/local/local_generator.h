@@ -4,6 +4,7 @@
 // Test directives, recognised in the newest user message (documented in the README):
 //   /fail       fail with a retryable upstream_unavailable error (exercises retries, dead letter)
 //   /fail-hard  fail with a non-retryable bad_request error
+//   /slow       at least 60 ms per token, so a test can act while the reply is streaming
 #pragma once
 
 #include "workers/generator.h"
