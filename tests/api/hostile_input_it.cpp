@@ -65,6 +65,14 @@ BOOST_AUTO_TEST_CASE(unknown_fields_are_ignored_and_unicode_round_trips) {
     BOOST_TEST(posted.json()->getObject("message")->getValue<std::string>("content") ==
                "\xE2\x82\xAC \xE4\xB8\xAD\xE6\x96\x87");
     wait_turn_finished(alice, posted.json()->getObject("turn")->getValue<std::string>("id"));
+
+    // SQL-looking text is data: stored and returned verbatim (all SQL uses bound parameters).
+    const std::string sql = "'); DROP TABLE messages; -- \\\" OR 1=1";
+    auto renamed =
+        alice.send("PATCH", "/api/v1/conversations/" + conv, "{\"title\":" + quoted(sql) + "}");
+    BOOST_TEST_REQUIRE(renamed.status == 200, renamed.body);
+    BOOST_TEST(renamed.str("title") == sql);
+    BOOST_TEST(alice.get("/api/v1/conversations/" + conv).str("title") == sql);
 }
 
 BOOST_AUTO_TEST_CASE(bad_ids_paths_methods_and_queries) {
