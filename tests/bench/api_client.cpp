@@ -17,12 +17,12 @@ std::string path_of(std::string_view url) {
 
 }  // namespace
 
-std::string post_message_request(const ApiTarget& t, std::string_view conversation_id,
+std::string post_message_request(const std::string& api_key, std::string_view conversation_id,
                                  std::string_view content) {
     std::string body = "{\"content\":\"" + json_escape(content) + "\"}";
     std::string req = "POST /api/v1/conversations/";
     req.append(conversation_id);
-    req += "/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + t.api_key +
+    req += "/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + api_key +
            "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
            "\r\n\r\n" + body;
     return req;
@@ -49,11 +49,12 @@ BlockingApi::BlockingApi(ApiTarget target)
     : target_(std::move(target)), conn_(loop_, loopback(target_.port)) {}
 
 HttpReply BlockingApi::request(std::string_view method, std::string_view path,
-                               std::string_view body) {
+                               std::string_view body, const std::string* api_key) {
+    const std::string& key = api_key != nullptr ? *api_key : target_.key_for(0);
     std::string req(method);
     req += " ";
     req.append(path);
-    req += " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + target_.api_key + "\r\n";
+    req += " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + key + "\r\n";
     if (!body.empty() || method == "POST") {
         req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
                "\r\n";
@@ -75,9 +76,9 @@ HttpReply BlockingApi::request(std::string_view method, std::string_view path,
     throw std::runtime_error(std::string(method) + " " + std::string(path) + ": " + error_);
 }
 
-std::string BlockingApi::create_conversation(std::string_view title) {
-    HttpReply r =
-        request("POST", "/api/v1/conversations", "{\"title\":\"" + json_escape(title) + "\"}");
+std::string BlockingApi::create_conversation(std::string_view title, const std::string& api_key) {
+    HttpReply r = request("POST", "/api/v1/conversations",
+                          "{\"title\":\"" + json_escape(title) + "\"}", &api_key);
     auto id = json_string(r.body, "id");
     if (r.status != 201 || !id)
         throw std::runtime_error("create conversation: HTTP " + std::to_string(r.status) + " " +

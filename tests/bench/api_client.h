@@ -5,18 +5,22 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tests/bench/event_loop.h"
 #include "tests/bench/http_connection.h"
 
 namespace chat::bench {
 
+// Where the API is and whose keys the clients use: client i acts as user keys[i % size], so
+// load can come from many users (one user's requests serialise on its rate and limit rows).
 struct ApiTarget {
     int port = 28080;
-    std::string api_key;
+    std::vector<std::string> api_keys;
+    const std::string& key_for(size_t client) const { return api_keys[client % api_keys.size()]; }
 };
 
-std::string post_message_request(const ApiTarget& t, std::string_view conversation_id,
+std::string post_message_request(const std::string& api_key, std::string_view conversation_id,
                                  std::string_view content);
 // GET of a stream_url (absolute or path); last_event_id < 0 sends no Last-Event-ID.
 std::string stream_request(std::string_view stream_url, long long last_event_id);
@@ -31,9 +35,11 @@ struct HttpReply {
 class BlockingApi final : private ConnectionListener {
   public:
     explicit BlockingApi(ApiTarget target);
-    HttpReply request(std::string_view method, std::string_view path, std::string_view body = {});
-    // POST /api/v1/conversations; throws on failure.
-    std::string create_conversation(std::string_view title);
+    // As the target's first user unless api_key is given.
+    HttpReply request(std::string_view method, std::string_view path, std::string_view body = {},
+                      const std::string* api_key = nullptr);
+    // POST /api/v1/conversations as that user; throws on failure.
+    std::string create_conversation(std::string_view title, const std::string& api_key);
 
   private:
     void on_status(int status) override { reply_.status = status; }

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <fstream>
+#include <stdexcept>
 #include <string>
 
 #include "tests/bench/backlog_scenario.h"
@@ -18,16 +20,30 @@ using namespace chat::bench;
 
 const char* kUsage =
     "usage: chat-bench SCENARIO [--name value ...]\n"
-    "  common:  --port N (nginx, 28080)  --key API_KEY (or CHAT_BENCH_API_KEY)\n"
+    "  common:  --port N (nginx, 28080)  --key KEY | --keys-file F (or CHAT_BENCH_API_KEY, "
+    "CHAT_BENCH_KEYS_FILE)\n"
     "  turns    --clients C --tabs 1 --warmup S --duration S\n"
     "  fanout   same as turns (default tabs 4)\n"
     "  streams  --streams S --turns T --queued-turns Q --hold S --max-silence S --pid-dir DIR\n"
     "  resume   --clients C --drops N --drops-per-turn K --tokens N --seed N\n"
     "  backlog  --db URL --turns N --users U --workers W --worker-bin PATH --worker-log F\n";
 
+// --keys-file (one API key a line: client i is user i % n) or --key, else the environment.
 ApiTarget target_of(const Options& o) {
+    ApiTarget t;
+    t.port = static_cast<int>(o.num("port", 28080));
+    const char* env_file = std::getenv("CHAT_BENCH_KEYS_FILE");
     const char* env_key = std::getenv("CHAT_BENCH_API_KEY");
-    return {static_cast<int>(o.num("port", 28080)), o.str("key", env_key ? env_key : "")};
+    std::string file = o.str("keys-file", env_file ? env_file : "");
+    if (!file.empty()) {
+        std::ifstream in(file);
+        for (std::string line; std::getline(in, line);)
+            if (!line.empty()) t.api_keys.push_back(line);
+    }
+    std::string key = o.str("key", env_key ? env_key : "");
+    if (t.api_keys.empty() && !key.empty()) t.api_keys.push_back(key);
+    if (t.api_keys.empty()) throw std::invalid_argument("no API key: --key or --keys-file");
+    return t;
 }
 
 int run(const std::string& scenario, const Options& o) {

@@ -22,17 +22,18 @@ struct ResumeTotals {
     long drops = 0, gaps = 0, dups = 0, errors = 0, turns = 0;
     LatencyRecorder reconnect_ms;
     struct Finished {
-        std::string turn_id, text;
+        std::string api_key, turn_id, text;
     };
     std::vector<Finished> finished;
 };
 
 class ResumeClient final : public ConnectionListener {
   public:
-    ResumeClient(EventLoop& loop, const ResumeConfig& cfg, ResumeTotals& totals, std::string conv,
-                 unsigned seed)
+    ResumeClient(EventLoop& loop, const ResumeConfig& cfg, ResumeTotals& totals, std::string key,
+                 std::string conv, unsigned seed)
         : cfg_(cfg),
           totals_(totals),
+          api_key_(std::move(key)),
           conversation_(std::move(conv)),
           conn_(loop, loopback(cfg.target.port)),
           rng_(seed),
@@ -56,6 +57,7 @@ class ResumeClient final : public ConnectionListener {
 
     const ResumeConfig& cfg_;
     ResumeTotals& totals_;
+    std::string api_key_;
     std::string conversation_;
     HttpConnection conn_;
     std::mt19937 rng_;
@@ -80,7 +82,7 @@ void ResumeClient::start_turn() {
     phase_ = Phase::kPosting;
     status_ = 0;
     body_.clear();
-    conn_.send(post_message_request(cfg_.target, conversation_, "resume benchmark question"), this);
+    conn_.send(post_message_request(api_key_, conversation_, "resume benchmark question"), this);
 }
 
 // Drop points in tokens received: 0 = before the first token, tokens+1 = after done.
@@ -176,7 +178,7 @@ void ResumeClient::on_complete(bool keep_alive) {
     if (dropping_) return;  // the stream ended in the same read as the drop point
     if (!done_ || status_ != 200) ++totals_.errors;
     ++totals_.turns;
-    totals_.finished.push_back({turn_id_of(url_), text_});
+    totals_.finished.push_back({api_key_, turn_id_of(url_), text_});
     phase_ = Phase::kIdle;
 }
 
@@ -190,7 +192,7 @@ void ResumeClient::on_connection_error(const char*) {
 long count_mismatches(BlockingApi& api, const ResumeTotals& totals) {
     long mismatches = 0;
     for (const auto& f : totals.finished) {
-        HttpReply r = api.request("GET", "/api/v1/turns/" + f.turn_id);
+        HttpReply r = api.request("GET", "/api/v1/turns/" + f.turn_id, {}, &f.api_key);
         auto content = json_string(r.body, "content");
         if (r.status != 200 || !content || *content != f.text) ++mismatches;
     }
@@ -205,9 +207,10 @@ int run_resume(const ResumeConfig& cfg) {
     ResumeTotals totals;
     std::vector<std::unique_ptr<ResumeClient>> clients;
     for (int i = 0; i < cfg.clients; ++i) {
-        std::string conv = api.create_conversation("bench resume " + std::to_string(i));
+        const std::string& key = cfg.target.key_for(static_cast<size_t>(i));
+        std::string conv = api.create_conversation("bench resume " + std::to_string(i), key);
         clients.push_back(
-            std::make_unique<ResumeClient>(loop, cfg, totals, conv, cfg.seed * 7919 + i));
+            std::make_unique<ResumeClient>(loop, cfg, totals, key, conv, cfg.seed * 7919 + i));
     }
     double start = now_s(), cpu0 = own_cpu_seconds(), deadline = start + 120;
     loop.run([&] {

@@ -93,26 +93,28 @@ class HeldStream final : public ConnectionListener {
 };
 
 struct SlowTurn {
-    std::string id, stream_url;
+    std::string api_key, id, stream_url;
 };
 
-std::vector<SlowTurn> post_slow_turns(BlockingApi& api, int count) {
+std::vector<SlowTurn> post_slow_turns(BlockingApi& api, const ApiTarget& target, int count) {
     std::vector<SlowTurn> turns;
     for (int i = 0; i < count; ++i) {
-        std::string conv = api.create_conversation("bench slow " + std::to_string(i));
+        const std::string& key = target.key_for(static_cast<size_t>(i));
+        std::string conv = api.create_conversation("bench slow " + std::to_string(i), key);
         HttpReply r = api.request("POST", "/api/v1/conversations/" + conv + "/messages",
-                                  "{\"content\":\"a long slow answer please\"}");
+                                  "{\"content\":\"a long slow answer please\"}", &key);
         auto url = json_string(r.body, "stream_url");
         if (r.status != 202 || !url)
             throw std::runtime_error("post slow turn: HTTP " + std::to_string(r.status) + " " +
                                      r.body);
-        turns.push_back({turn_id_of(*url), *url});
+        turns.push_back({key, turn_id_of(*url), *url});
     }
     return turns;
 }
 
 void cancel_turns(BlockingApi& api, const std::vector<SlowTurn>& turns) {
-    for (const auto& t : turns) api.request("POST", "/api/v1/turns/" + t.id + "/cancel", "{}");
+    for (const auto& t : turns)
+        api.request("POST", "/api/v1/turns/" + t.id + "/cancel", "{}", &t.api_key);
 }
 
 void print_memory(const char* label, const MemoryTotal& m) {
@@ -155,7 +157,7 @@ int report_hold(const StreamHoldConfig& cfg, const HoldWindow& window,
 
 int run_stream_hold(const StreamHoldConfig& cfg) {
     BlockingApi api(cfg.target);
-    std::vector<SlowTurn> turns = post_slow_turns(api, cfg.turns + cfg.queued_turns);
+    std::vector<SlowTurn> turns = post_slow_turns(api, cfg.target, cfg.turns + cfg.queued_turns);
     MemoryTotal before = stack_memory(cfg.pid_dir);
     EventLoop loop;
     HoldWindow window;

@@ -51,9 +51,11 @@ class TabStream final : public ConnectionListener {
 
 class TurnClient final : public ConnectionListener {
   public:
-    TurnClient(EventLoop& loop, const TurnLoadConfig& cfg, TurnTotals& totals, std::string conv)
+    TurnClient(EventLoop& loop, const TurnLoadConfig& cfg, TurnTotals& totals, std::string key,
+               std::string conv)
         : cfg_(cfg),
           totals_(totals),
+          api_key_(std::move(key)),
           conversation_(std::move(conv)),
           post_conn_(loop, loopback(cfg.target.port)) {
         for (int i = 0; i < cfg.tabs; ++i)
@@ -75,6 +77,7 @@ class TurnClient final : public ConnectionListener {
 
     const TurnLoadConfig& cfg_;
     TurnTotals& totals_;
+    std::string api_key_;
     std::string conversation_;
     HttpConnection post_conn_;
     std::vector<std::unique_ptr<TabStream>> tabs_;
@@ -121,7 +124,7 @@ void TurnClient::start_turn() {
     first_token_at_ = done_at_ = 0;
     post_at_ = now_s();
     std::string content = "Benchmark question " + std::to_string(++seed_) + ": tell me more.";
-    post_conn_.send(post_message_request(cfg_.target, conversation_, content), this);
+    post_conn_.send(post_message_request(api_key_, conversation_, content), this);
 }
 
 void TurnClient::on_complete(bool keep_alive) {
@@ -208,8 +211,9 @@ int run_turn_load(const TurnLoadConfig& cfg) {
     TurnTotals totals;
     std::vector<std::unique_ptr<TurnClient>> clients;
     for (int i = 0; i < cfg.clients; ++i) {
-        std::string conv = api.create_conversation("bench client " + std::to_string(i));
-        clients.push_back(std::make_unique<TurnClient>(loop, cfg, totals, conv));
+        const std::string& key = cfg.target.key_for(static_cast<size_t>(i));
+        std::string conv = api.create_conversation("bench client " + std::to_string(i), key);
+        clients.push_back(std::make_unique<TurnClient>(loop, cfg, totals, key, conv));
     }
     double start = now_s();
     double cpu0 = own_cpu_seconds();
