@@ -1,5 +1,8 @@
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include "tests/api/it_stack.h"
 
 using namespace chat::test::api;
@@ -117,6 +120,37 @@ BOOST_AUTO_TEST_CASE(request_rate_limit_answers_429_with_retry_after) {
     BOOST_TEST(!retry_after.empty());
     BOOST_TEST(std::stoi(retry_after) >= 1);
     BOOST_TEST(std::stoi(retry_after) <= 60);
+}
+
+// End to end: the API flags the turn and tells its worker over the broker; the worker stops,
+// keeps the partial text and marks the turn cancelled. "/slow" makes the local generator take
+// 60 ms a token, so the turn is still running when the cancel arrives.
+BOOST_AUTO_TEST_CASE(cancel_stops_a_real_running_turn_and_keeps_the_partial_text) {
+    auto alice = new_user();
+    auto conv = create_conversation(alice);
+    auto posted = alice.post("/api/v1/conversations/" + conv + "/messages",
+                             R"({"content":"/slow tell me a long story"})");
+    BOOST_TEST_REQUIRE(posted.status == 202, posted.body);
+    auto turn = posted.json()->getObject("turn")->getValue<std::string>("id");
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (;;) {  // until the worker has produced a token
+        auto t = alice.get("/api/v1/turns/" + turn).json();
+        if (t->getValue<std::string>("status") == "running" &&
+            !t->getValue<std::string>("content").empty())
+            break;
+        BOOST_TEST_REQUIRE(t->getValue<std::string>("status") != "done", "finished before cancel");
+        BOOST_TEST_REQUIRE((std::chrono::steady_clock::now() < deadline), "never started");
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval
+    }
+    auto cancel = alice.post("/api/v1/turns/" + turn + "/cancel");
+    BOOST_TEST(cancel.status == 202, cancel.body);
+    auto done = wait_turn_finished(alice, turn);
+    BOOST_TEST(done->getValue<std::string>("status") == "cancelled");
+    auto partial = done->getValue<std::string>("content");
+    BOOST_TEST(!partial.empty());
+    auto items = alice.get("/api/v1/conversations/" + conv + "/messages").json()->getArray("items");
+    BOOST_TEST_REQUIRE(items->size() == 2u);
+    BOOST_TEST(items->getObject(1)->getValue<std::string>("content") == partial);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
