@@ -21,7 +21,8 @@ namespace {
 
 std::string delta(const std::string& text) {
     return R"({"id":"c1","object":"chat.completion.chunk","model":"tiny-1","choices":[{"index":0,"delta":{"content":")" +
-           text + R"("},"finish_reason":null}]})";
+           text +
+           R"("},"finish_reason":null}],"usage":null})";  // vLLM sends usage:null until the end
 }
 
 const std::string kFinish =

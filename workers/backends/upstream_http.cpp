@@ -15,6 +15,8 @@
 #include <memory>
 #include <mutex>
 
+#include "workers/backends/http_status.h"
+
 namespace chat::backends {
 namespace {
 
@@ -135,7 +137,7 @@ StreamEnd post_streaming(const StreamingPost& request, const BodyHandler& on_byt
     } catch (const Poco::Exception& e) {
         return {StreamEnd::Kind::Failed, unavailable("no response: " + e.displayText())};
     }
-    int status = static_cast<int>(response.getStatus());
+    int status = status_code(response);
     if (status < 200 || status > 299) {
         std::string error_body = read_error_body(*body);
         return {StreamEnd::Kind::Failed,
