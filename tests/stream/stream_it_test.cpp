@@ -56,6 +56,7 @@ BOOST_FIXTURE_TEST_CASE(drop_at_every_point_of_a_finished_turn, Fixture) {
     BOOST_REQUIRE_EQUAL(first->status(), 200);
     BOOST_TEST(first->header("content-type") == "text/event-stream");
     BOOST_TEST(first->header("cache-control") == "no-cache");
+    BOOST_TEST(first->header("x-accel-buffering") == "no");
     auto all = chat::test::read_until_end(*first, Ms(60000));
     BOOST_REQUIRE(all.back().event == "done");
     auto stored = stored_reply(client, cid);
