@@ -119,8 +119,12 @@ BOOST_FIXTURE_TEST_CASE(drop_at_every_point_while_generating, Fixture) {
         }
         shown.push_back(*e);
         if (e->event == "token") {
-            s.reset();  // drop right after this token
-            s = client.open_stream(stream_path(turn.id()), e->id);
+            // Drop right after this token and resume as a browser's EventSource does: with the
+            // id of the last event that carried one.
+            auto last_id = s->last_event_id();
+            BOOST_TEST(last_id == e->id);
+            s.reset();
+            s = client.open_stream(stream_path(turn.id()), last_id);
             ++reconnects;
         }
     }
