@@ -73,7 +73,7 @@ UpstreamError from_http_status(int status, std::string_view body, std::string_vi
     return err;
 }
 
-UpstreamError from_error_type(std::string_view type, int numeric_code, std::string message) {
+UpstreamError from_error_type(std::string_view type, int numeric_code, const std::string& message) {
     std::string detail = type.empty() ? message : std::string(type) + ": " + message;
     if (contains(type, "rate_limit")) return make("rate_limited", detail, true);
     if (contains(type, "overloaded") || contains(type, "api_error") ||

@@ -25,7 +25,7 @@ UpstreamError from_http_status(int status, std::string_view body, std::string_vi
 
 // Maps an error reported inside a 200 stream by its type string (Anthropic "overloaded_error",
 // OpenAI "rate_limit_exceeded", ...) and optional numeric code (llama.cpp sends HTTP-like codes).
-UpstreamError from_error_type(std::string_view type, int numeric_code, std::string message);
+UpstreamError from_error_type(std::string_view type, int numeric_code, const std::string& message);
 
 // Parses a Retry-After value: delta seconds or an HTTP date. Returns milliseconds, 0 if absent.
 long parse_retry_after_ms(std::string_view value);

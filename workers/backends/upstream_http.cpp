@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "workers/backends/http_status.h"
 
@@ -21,7 +22,7 @@ namespace chat::backends {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr std::size_t kMaxErrorBody = 64 * 1024;
+constexpr std::size_t kMaxErrorBody = std::size_t{64} * 1024;
 
 Poco::Net::Context::Ptr tls_context(const std::string& ca_file) {
     static std::mutex mu;
@@ -102,16 +103,14 @@ StreamEnd pump_body(std::istream& body, const StreamingPost& request, const Body
     }
 }
 
-}  // namespace
-
-StreamEnd post_streaming(const StreamingPost& request, const BodyHandler& on_bytes) {
-    const auto started = Clock::now();
+// Connects (TLS for https) and sends the POST; a failure here means the upstream is unreachable.
+std::optional<UpstreamError> send_request(const StreamingPost& request,
+                                          std::unique_ptr<Poco::Net::HTTPClientSession>& session) {
     Poco::URI uri;
-    std::unique_ptr<Poco::Net::HTTPClientSession> session;
     try {
         uri = Poco::URI(request.url);
         if (uri.getScheme() != "http" && uri.getScheme() != "https") {
-            return {StreamEnd::Kind::Failed, protocol_error("unsupported URL: " + request.url)};
+            return protocol_error("unsupported URL: " + request.url);
         }
         session = open_session(uri, request);
         Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, uri.getPathEtc(),
@@ -122,9 +121,17 @@ StreamEnd post_streaming(const StreamingPost& request, const BodyHandler& on_byt
         for (const auto& [name, value] : request.headers) req.set(name, value);
         session->sendRequest(req) << request.body << std::flush;
     } catch (const Poco::Exception& e) {
-        return {StreamEnd::Kind::Failed,
-                unavailable("cannot reach " + uri.getAuthority() + ": " + e.displayText())};
+        return unavailable("cannot reach " + uri.getAuthority() + ": " + e.displayText());
     }
+    return std::nullopt;
+}
+
+}  // namespace
+
+StreamEnd post_streaming(const StreamingPost& request, const BodyHandler& on_bytes) {
+    const auto started = Clock::now();
+    std::unique_ptr<Poco::Net::HTTPClientSession> session;
+    if (auto failure = send_request(request, session)) return {StreamEnd::Kind::Failed, *failure};
     Poco::Net::HTTPResponse response;
     std::istream* body = nullptr;
     try {
