@@ -237,6 +237,24 @@ BOOST_AUTO_TEST_CASE(stalled_before_headers_times_out) {
     BOOST_TEST(r.retryable);
 }
 
+BOOST_AUTO_TEST_CASE(trickling_upstream_hits_the_total_deadline) {
+    FakeUpstream fake({[](Conn& c, const RecordedRequest&) {
+        c.sse_headers();
+        // Keep-alive pings keep the silence timer happy; only the total deadline ends this.
+        for (int i = 0; i < 2000 && c.chunk(": ping\n\n"); ++i) c.pace();
+    }});
+    auto a = agent_for(fake);
+    a.timeouts.silence_ms = 1000;
+    a.timeouts.total_ms = 300;
+    OpenAIGenerator gen(a, "");
+    Collected got;
+    auto started = std::chrono::steady_clock::now();
+    auto r = gen.generate(prompt(), got.sink());
+    BOOST_TEST(r.error_code == "timeout");
+    BOOST_TEST(r.retryable);
+    BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::seconds(5)));
+}
+
 BOOST_AUTO_TEST_CASE(dropped_mid_stream_is_retryable_not_truncated) {
     FakeUpstream fake({[](Conn& c, const RecordedRequest&) {
         c.sse_headers();

@@ -1,5 +1,9 @@
 #include <boost/test/unit_test.hpp>
 
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/Timestamp.h>
+
 #include "workers/backends/upstream_error.h"
 
 using namespace chat::backends;
@@ -39,6 +43,12 @@ BOOST_AUTO_TEST_CASE(retry_after_accepts_seconds_and_dates) {
     BOOST_TEST(parse_retry_after_ms("0.5") == 500);
     BOOST_TEST(parse_retry_after_ms("garbage") == 0);
     BOOST_TEST(parse_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT") == 0);  // in the past
+    Poco::Timestamp in_a_minute;
+    in_a_minute += Poco::Timespan(60, 0);
+    long ms = parse_retry_after_ms(
+        Poco::DateTimeFormatter::format(in_a_minute, Poco::DateTimeFormat::HTTP_FORMAT));
+    BOOST_TEST(ms > 55'000);
+    BOOST_TEST(ms <= 60'000);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
