@@ -104,6 +104,7 @@ BOOST_AUTO_TEST_CASE(default_agent_can_come_from_the_file) {
 BOOST_AUTO_TEST_CASE(invalid_files_are_rejected_with_a_reason) {
     auto env = env_of({});
     BOOST_CHECK_THROW(AgentRegistry::load(env, "not json"), AgentConfigError);
+    BOOST_CHECK_THROW(AgentRegistry::load(env, R"({"agents": []})"), AgentConfigError);
     BOOST_CHECK_THROW(AgentRegistry::load(env, R"({"agents": {"a": {}}})"), AgentConfigError);
     BOOST_CHECK_THROW(AgentRegistry::load(env, R"({"agents": {"a": {"backend": "x"}}})"),
                       AgentConfigError);

@@ -199,6 +199,9 @@ AgentRegistry AgentRegistry::load(const EnvLookup& env, std::string_view agents_
             throw AgentConfigError("agents file: unknown key '" + key + "'");
         }
     }
+    if (root->has("agents") && !root->getObject("agents")) {
+        throw AgentConfigError("agents file: \"agents\" must be an object of id -> agent");
+    }
     if (auto agents = root->getObject("agents")) {
         for (const auto& id : agents->getNames()) {
             auto obj = agents->getObject(id);
