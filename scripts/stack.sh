@@ -100,8 +100,8 @@ prepare_runtime_dir() {
     if [[ "$RT" != "$RUN_DIR" ]]; then
         chmod 755 "$RT"
         ln -sfn "$RT" "$RUN_DIR/runtime"
-        ln -sfn "$PG_LOG_DIR/postgresql.log" "$LOG_DIR/postgresql.log"
     fi
+    ln -sfn "$PG_LOG_DIR/postgresql.log" "$LOG_DIR/postgresql.log"
     if is_root; then
         chown postgres: "$SOCK_DIR" "$PG_LOG_DIR"
         chmod 755 "$SOCK_DIR"
@@ -274,7 +274,10 @@ start_processes() {
     wait_until 10 broker tcp_open "$BROKER_PUB_PORT" && wait_until 10 broker tcp_open "$BROKER_SUB_PORT" ||
         die "chat-broker is not listening on $BROKER_PUB_PORT/$BROKER_SUB_PORT (see $LOG_DIR/broker.log)"
     local i sock
-    for ((i = 1; i <= WORKERS; i++)); do start_supervised "worker.$i" "$BIN_DIR/chat-worker"; done
+    # A worker drains its turns on TERM (CHAT_WORKER_GRACE_S, 20 s by default): let it.
+    for ((i = 1; i <= WORKERS; i++)); do
+        SUPERVISE_STOP_TIMEOUT_S=30 start_supervised "worker.$i" "$BIN_DIR/chat-worker"
+    done
     for ((i = 1; i <= API_PROCS; i++)); do
         sock=$(socket_name api "$i" "$API_PROCS")
         start_supervised "api.$i" "$BIN_DIR/chat-api" --listen "$sock"
@@ -404,7 +407,7 @@ cmd_stop() {
         alive_as "${sups[$i]}" supervise.sh && kill -TERM "${sups[$i]}" 2>/dev/null || true
     done
     for i in "${!names[@]}"; do
-        stop_pid "${sups[$i]}" supervise.sh 15 "supervisor of ${names[$i]}"
+        stop_pid "${sups[$i]}" supervise.sh 40 "supervisor of ${names[$i]}"
         stop_pid "${children[$i]}" "$BIN_DIR" 2 "${names[$i]}"
         rm -f "$PID_DIR/${names[$i]}.sup.pid" "$PID_DIR/${names[$i]}.pid"
         say "${names[$i]} stopped"

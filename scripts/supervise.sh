@@ -1,6 +1,7 @@
 #!/bin/bash
 # A tiny restart supervisor: runs one command, starts it again when it dies, stops it on TERM/INT.
 # usage: supervise.sh NAME PID_DIR -- COMMAND [ARGS...]
+# env: SUPERVISE_STOP_TIMEOUT_S (10): how long a child may take to exit after TERM before KILL.
 # Writes PID_DIR/NAME.sup.pid (itself) and PID_DIR/NAME.pid (the current child). Its own stdout and
 # stderr (where stack.sh points the log) are inherited by the child.
 set -uo pipefail
@@ -16,6 +17,8 @@ child_pidfile="$pid_dir/$name.pid"
 stopping=0
 child=""
 delay_ms=500
+stop_timeout_s="${SUPERVISE_STOP_TIMEOUT_S:-10}"
+unset SUPERVISE_STOP_TIMEOUT_S
 
 say() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) supervise[$name]: $*"; }
 
@@ -35,12 +38,12 @@ proc_state() {
     echo "${stat%% *}"
 }
 
-# Waits until the child has exited; one that ignores TERM for 10 s is killed.
+# Waits until the child has exited; one that ignores TERM for stop_timeout_s is killed.
 reap_child() {
-    local deadline=$((SECONDS + 10)) state
+    local deadline=$((SECONDS + stop_timeout_s)) state
     while state=$(proc_state "$child") && [[ -n "$state" && "$state" != Z ]]; do
         if ((SECONDS >= deadline)); then
-            say "pid $child ignored TERM for 10 s; killing it"
+            say "pid $child ignored TERM for $stop_timeout_s s; killing it"
             kill -KILL "$child" 2>/dev/null
         fi
         sleep 0.1

@@ -1,8 +1,8 @@
 #!/bin/bash
 # `make test`: install what is missing, build, start a throwaway stack on separate ports, run every
 # test with ctest against it, tear it down (always). Exits non-zero on any failure.
-# env: CHAT_TEST_HTTP_PORT (18080), CHAT_TEST_PG_PORT (15433), CHAT_TEST_BROKER_PUB_PORT (15571),
-#      CHAT_TEST_BROKER_SUB_PORT (15572), CHAT_BUILD_DIR (build), CHAT_CMAKE_ARGS; arguments are
+# env: CHAT_LOCAL_DELAY_MS (40 here), CHAT_TEST_HTTP_PORT (18080), CHAT_TEST_PG_PORT (15433), CHAT_TEST_BROKER_PUB_PORT (15571),
+#      CHAT_TEST_BROKER_SUB_PORT (15572), CHAT_TEST_FAKE_MODEL_PORT (18081), CHAT_BUILD_DIR (build), CHAT_CMAKE_ARGS; arguments are
 #      passed to ctest (e.g. scripts/test.sh -R e2e).
 set -euo pipefail
 
@@ -25,15 +25,58 @@ export CHAT_PG_PORT="${CHAT_TEST_PG_PORT:-15433}"
 export CHAT_BROKER_PUB_PORT="${CHAT_TEST_BROKER_PUB_PORT:-15571}"
 export CHAT_BROKER_SUB_PORT="${CHAT_TEST_BROKER_SUB_PORT:-15572}"
 export CHAT_PG_FSYNC=off
+# Replies last a few seconds (64 tokens x 40 ms) so tests can interrupt, cancel and resume them.
+export CHAT_LOCAL_DELAY_MS="${CHAT_LOCAL_DELAY_MS:-40}"
 
 # Sanitizer reports in any process log fail the run even when every test passed.
 sanitizer_reports() {
     grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$RUN"/logs/*.log 2>/dev/null || true
 }
 
+FAKE_MODEL_PID=""
+
+# chat-fake-model (tests/backends) stands in for OpenAI-compatible and Anthropic upstreams; the
+# workers see it through an agents file with agents e2e-openai and e2e-anthropic.
+start_fake_model() {
+    local bin="$BUILD_DIR/bin/chat-fake-model" port="${CHAT_TEST_FAKE_MODEL_PORT:-18081}"
+    if [[ ! -x "$bin" ]]; then
+        echo "test: $bin not built; backend end-to-end tests will fail" >&2
+        return 0
+    fi
+    mkdir -p "$RUN/logs"
+    "$bin" --port "$port" </dev/null >"$RUN/logs/fake-model.log" 2>&1 &
+    FAKE_MODEL_PID=$!
+    local deadline=$((SECONDS + 10))
+    until grep -q '^listening' "$RUN/logs/fake-model.log"; do
+        if ((SECONDS >= deadline)) || ! kill -0 "$FAKE_MODEL_PID" 2>/dev/null; then
+            cat "$RUN/logs/fake-model.log" >&2
+            echo "test: chat-fake-model did not start on port $port" >&2
+            exit 1
+        fi
+        sleep 0.05
+    done
+    cat >"$RUN/agents.json" <<EOF
+{
+  "agents": {
+    "e2e-openai": {"backend": "openai", "base_url": "http://127.0.0.1:$port/v1",
+                   "api_key_env": "", "model": "fake-gpt"},
+    "e2e-anthropic": {"backend": "anthropic", "base_url": "http://127.0.0.1:$port",
+                      "api_key_env": "CHAT_TEST_FAKE_MODEL_KEY", "model": "fake-claude"}
+  }
+}
+EOF
+    export CHAT_AGENTS_FILE="$RUN/agents.json"
+    export CHAT_TEST_FAKE_MODEL_KEY="fake-key"  # the Anthropic client requires a key
+    export CHAT_TEST_FAKE_MODEL_URL="http://127.0.0.1:$port"
+}
+
 teardown() {
     local rc=$?
     set +e
+    if [[ -n "$FAKE_MODEL_PID" ]]; then
+        kill "$FAKE_MODEL_PID" 2>/dev/null
+        wait "$FAKE_MODEL_PID" 2>/dev/null
+    fi
     local reports
     reports=$(sanitizer_reports)
     if [[ -n "$reports" ]]; then
@@ -51,6 +94,7 @@ teardown() {
 trap teardown EXIT
 trap 'exit 130' INT TERM
 
+start_fake_model
 bash scripts/stack.sh start
 eval "$(bash scripts/stack.sh env)"
 export CHAT_TEST_BASE_URL="$CHAT_BASE_URL"
