@@ -19,7 +19,7 @@ fi
 echo "build: compiling into $BUILD_DIR (-j$jobs)"
 set +e
 # Progress lines are noise; warnings and errors are shown.
-cmake --build "$BUILD_DIR" -j "$jobs" 2>&1 | grep -v -E '^\[ *[0-9]+%\] (Building|Linking|Built target)|^(Consolidate|Scanning)'
+cmake --build "$BUILD_DIR" -j "$jobs" 2>&1 | grep -v -E '^\[ *[0-9]+%\] (Building|Linking|Built target)|^(Consolidate|Scanning)|^g?make\[[0-9]+\]: (Entering|Leaving)'
 status=${PIPESTATUS[0]}
 set -e
 if [[ $status -ne 0 ]]; then

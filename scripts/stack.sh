@@ -226,6 +226,9 @@ alive_as() {  # pid expected-substring-of-cmdline
 
 pid_of() { [[ -s "$PID_DIR/$1" ]] && cat "$PID_DIR/$1" || true; }
 
+# The executable a supervised process was started with (recorded at start).
+cmd_of() { [[ -s "$PID_DIR/$1.cmd" ]] && cat "$PID_DIR/$1.cmd" || echo "$BIN_DIR"; }
+
 start_supervised() {  # name command...
     local name=$1
     shift
@@ -234,6 +237,7 @@ start_supervised() {  # name command...
         return 0
     fi
     rm -f "$PID_DIR/$name.sup.pid" "$PID_DIR/$name.pid"
+    echo "$1" >"$PID_DIR/$name.cmd"  # how stop/status recognise the child, whatever CHAT_BIN_DIR says then
     # setsid: a Ctrl-C in the terminal that ran `make run` must not reach the stack.
     setsid "$REPO/scripts/supervise.sh" "$name" "$PID_DIR" -- "$@" \
         </dev/null >>"$LOG_DIR/$name.log" 2>&1 &
@@ -394,13 +398,14 @@ stop_pid() {  # pid cmdline-substring timeout label
 }
 
 cmd_stop() {
-    local f name names=() sups=() children=() i
+    local f name names=() sups=() children=() cmds=() i
     for f in "$PID_DIR"/*.sup.pid; do
         [[ -e "$f" ]] || continue
         name=$(basename "$f" .sup.pid)
         names+=("$name")
         sups+=("$(pid_of "$name.sup.pid")")
         children+=("$(pid_of "$name.pid")")
+        cmds+=("$(cmd_of "$name")")
     done
     # Supervisors first (each stops its child), so nothing gets restarted behind our back.
     for i in "${!names[@]}"; do
@@ -408,8 +413,8 @@ cmd_stop() {
     done
     for i in "${!names[@]}"; do
         stop_pid "${sups[$i]}" supervise.sh 40 "supervisor of ${names[$i]}"
-        stop_pid "${children[$i]}" "$BIN_DIR" 2 "${names[$i]}"
-        rm -f "$PID_DIR/${names[$i]}.sup.pid" "$PID_DIR/${names[$i]}.pid"
+        stop_pid "${children[$i]}" "${cmds[$i]}" 2 "${names[$i]}"
+        rm -f "$PID_DIR/${names[$i]}".{sup.pid,pid,cmd}
         say "${names[$i]} stopped"
     done
     if alive_as "$(pid_of nginx.pid)" nginx; then
@@ -427,7 +432,7 @@ cmd_status() {
         [[ -e "$f" ]] || continue
         name=$(basename "$f" .sup.pid)
         pid=$(pid_of "$name.pid")
-        if alive_as "$(cat "$f")" supervise.sh && alive_as "$pid" "$BIN_DIR"; then
+        if alive_as "$(cat "$f")" supervise.sh && alive_as "$pid" "$(cmd_of "$name")"; then
             state="running (pid $pid)"
         else
             state="NOT RUNNING"

@@ -24,11 +24,14 @@ say() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) supervise[$name]: $*"; }
 
 sleeper=""
 on_stop() {
+    say "got SIG$1; stopping"
     stopping=1
     [[ -n "$child" ]] && kill -TERM "$child" 2>/dev/null
     [[ -n "$sleeper" ]] && kill "$sleeper" 2>/dev/null
 }
-trap on_stop TERM INT HUP
+trap 'on_stop TERM' TERM
+trap 'on_stop INT' INT
+trap 'on_stop HUP' HUP
 
 # State letter of a process ("Z" = exited, not yet reaped), "" when it is gone.
 proc_state() {
