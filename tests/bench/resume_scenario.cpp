@@ -53,6 +53,7 @@ class ResumeClient final : public ConnectionListener {
     void on_connection_error(const char* what) override;
     void on_event(const SseEvent& ev);
     void on_token(const SseEvent& ev);
+    void report_anomaly(const char* what, long long expected, long long seq) const;
     bool drop_due(int point) const { return !drops_.empty() && drops_.back() == point; }
 
     const ResumeConfig& cfg_;
@@ -69,7 +70,7 @@ class ResumeClient final : public ConnectionListener {
     int tokens_ = 0;
     long long last_seq_ = 0;
     std::string text_;
-    bool dropping_ = false, done_ = false;
+    bool dropping_ = false, done_ = false, reconnected_ = false;
     double reconnect_at_ = 0;  // > 0 until the first event after a reconnect
 };
 
@@ -103,6 +104,7 @@ void ResumeClient::drop_and_reconnect() {
     status_ = 0;
     done_ = false;
     reconnect_at_ = now_s();
+    reconnected_ = true;
     conn_.send(stream_request(url_, last_seq_ > 0 ? last_seq_ : -1), this);
 }
 
@@ -141,14 +143,26 @@ void ResumeClient::on_event(const SseEvent& ev) {
     }
 }
 
+// The first few anomalies are printed with their context, so a failure can be chased.
+void ResumeClient::report_anomaly(const char* what, long long expected, long long seq) const {
+    if (totals_.gaps + totals_.dups > 5) return;
+    std::printf("  %s in turn %s: expected seq %lld, got %lld (tokens so far %d, %s)\n", what,
+                turn_id_of(url_).c_str(), expected, seq, tokens_,
+                reconnected_ ? "after a reconnect" : "on the first connection");
+}
+
 void ResumeClient::on_token(const SseEvent& ev) {
     long long seq = std::atoll(std::string(ev.id).c_str());
     long long expected = last_seq_ + 1;
     if (seq < expected) {
         ++totals_.dups;
+        report_anomaly("duplicate", expected, seq);
         return;
     }
-    if (seq > expected) ++totals_.gaps;
+    if (seq > expected) {
+        ++totals_.gaps;
+        report_anomaly("gap", expected, seq);
+    }
     last_seq_ = seq;
     text_ += json_string(ev.data, "text").value_or("");
     ++tokens_;
@@ -167,6 +181,7 @@ void ResumeClient::on_complete(bool keep_alive) {
         url_ = *url;
         phase_ = Phase::kStreaming;
         plan_drops();
+        reconnected_ = false;
         tokens_ = 0;
         last_seq_ = 0;
         text_.clear();
