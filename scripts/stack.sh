@@ -308,7 +308,8 @@ www_root() {
     # nginx workers run as nobody when we are root: serve a copy if they cannot read the tree.
     if is_root && [[ -d "$www" ]] && ! runuser -u nobody -- test -r "$www/." -a -x "$www" 2>/dev/null; then
         rm -rf "$RT/www"
-        cp -r "$www" "$RT/www"
+        mkdir -p "$RT/www"
+        tar -C "$www" --exclude=./node_modules -cf - . | tar -C "$RT/www" -xf -
         chmod -R a+rX "$RT/www"
         www="$RT/www"
     fi
