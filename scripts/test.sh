@@ -25,8 +25,9 @@ export CHAT_PG_PORT="${CHAT_TEST_PG_PORT:-15433}"
 export CHAT_BROKER_PUB_PORT="${CHAT_TEST_BROKER_PUB_PORT:-15571}"
 export CHAT_BROKER_SUB_PORT="${CHAT_TEST_BROKER_SUB_PORT:-15572}"
 export CHAT_PG_FSYNC=off
+# Settings for the stack's processes only (not the tests, whose own workers choose theirs).
 # Replies last a few seconds (64 tokens x 40 ms) so tests can interrupt, cancel and resume them.
-export CHAT_LOCAL_DELAY_MS="${CHAT_LOCAL_DELAY_MS:-40}"
+stack_env=("CHAT_LOCAL_DELAY_MS=${CHAT_LOCAL_DELAY_MS:-40}")
 
 # Sanitizer reports in any process log fail the run even when every test passed.
 sanitizer_reports() {
@@ -65,8 +66,8 @@ start_fake_model() {
   }
 }
 EOF
-    export CHAT_AGENTS_FILE="$RUN/agents.json"
-    export CHAT_TEST_FAKE_MODEL_KEY="fake-key"  # the Anthropic client requires a key
+    # The Anthropic client requires a key.
+    stack_env+=("CHAT_AGENTS_FILE=$RUN/agents.json" "CHAT_TEST_FAKE_MODEL_KEY=fake-key")
     export CHAT_TEST_FAKE_MODEL_URL="http://127.0.0.1:$port"
 }
 
@@ -95,7 +96,7 @@ trap teardown EXIT
 trap 'exit 130' INT TERM
 
 start_fake_model
-bash scripts/stack.sh start
+env "${stack_env[@]}" bash scripts/stack.sh start
 eval "$(bash scripts/stack.sh env)"
 export CHAT_TEST_BASE_URL="$CHAT_BASE_URL"
 export CHAT_TEST_API_KEY="$(<"$RUN/api-key")"
