@@ -1,9 +1,10 @@
 #!/bin/bash
 # `make test`: install what is missing, build, start a throwaway stack on separate ports, run every
 # test with ctest against it, tear it down (always). Exits non-zero on any failure.
-# env: CHAT_LOCAL_DELAY_MS (40 here), CHAT_TEST_HTTP_PORT (18080), CHAT_TEST_PG_PORT (15433), CHAT_TEST_BROKER_PUB_PORT (15571),
-#      CHAT_TEST_BROKER_SUB_PORT (15572), CHAT_TEST_FAKE_MODEL_PORT (18081), CHAT_BUILD_DIR (build), CHAT_CMAKE_ARGS; arguments are
-#      passed to ctest (e.g. scripts/test.sh -R e2e).
+# env: CHAT_LOCAL_DELAY_MS (40 for the stack here), CHAT_TEST_HTTP_PORT (18080),
+#      CHAT_TEST_PG_PORT (15433), CHAT_TEST_BROKER_PUB_PORT (15571), CHAT_TEST_BROKER_SUB_PORT
+#      (15572), CHAT_TEST_FAKE_MODEL_PORT (18081), CHAT_BUILD_DIR (build), CHAT_CMAKE_ARGS.
+# Arguments are passed to ctest (e.g. scripts/test.sh -R e2e).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
