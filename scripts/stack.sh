@@ -74,8 +74,8 @@ pg_bin_dir() {
     echo "$d"
 }
 
-as_pg() {  # PostgreSQL refuses to run as root
-    if is_root; then runuser -u postgres -- "$@"; else "$@"; fi
+as_pg() {  # PostgreSQL refuses to run as root; from / because our cwd may be private to root
+    if is_root; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 psql_chat() {
