@@ -41,12 +41,16 @@ struct LeaseState {
 
 class TurnQueue {
   public:
-    TurnQueue(db::Connection& conn, std::string owner, double lease_s)
-        : conn_(conn), owner_(std::move(owner)), lease_s_(lease_s) {}
+    // history_limit: a claimed prompt holds at most this many of the newest messages.
+    TurnQueue(db::Connection& conn, std::string owner, double lease_s, int history_limit = 500)
+        : conn_(conn), owner_(std::move(owner)), lease_s_(lease_s), history_limit_(history_limit) {}
 
     const std::string& owner() const { return owner_; }
 
-    // Claims the most urgent claimable turn (FOR UPDATE SKIP LOCKED), or nullopt.
+    // Claims up to `max` of the most urgent claimable turns in one statement (FOR UPDATE SKIP
+    // LOCKED), most urgent first; empty when none is claimable.
+    std::vector<ClaimedTurn> claim_batch(int max);
+    // Claims the most urgent claimable turn, or nullopt.
     std::optional<ClaimedTurn> claim();
 
     // Appends tokens seq_from..seq_to (may be empty: then it only renews the lease).
@@ -54,12 +58,15 @@ class TurnQueue {
                       const std::vector<std::string>& tokens);
 
     // Ends the attempt with status done|cancelled|failed, writing the last tokens in the same
-    // transaction, with the context record (what was sent). nullopt when fenced out.
+    // transaction, with the context record (what was sent). `body` is the attempt's whole text
+    // (persisted tokens + `tokens`); nullopt rebuilds it from the token log. nullopt when fenced
+    // out.
     std::optional<Finished> finish(const ClaimedTurn& t, int64_t seq_from,
                                    const std::vector<std::string>& tokens,
                                    const std::string& status, const std::string& finish_reason,
                                    const std::string& usage_json, const std::string& error_json,
-                                   const std::string& context_json = "");
+                                   const std::string& context_json = "",
+                                   const std::optional<std::string>& body = std::nullopt);
 
     // Gives a retryable failure back to the queue after delay_ms (or dead-letters it).
     // Returns the new status ("queued" or "failed"), nullopt when fenced out.
@@ -79,6 +86,7 @@ class TurnQueue {
     db::Connection& conn_;
     std::string owner_;
     double lease_s_;
+    int history_limit_;
 };
 
 }  // namespace chat::queue

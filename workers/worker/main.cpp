@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "common/config.h"
@@ -34,8 +35,9 @@ int main() {
     opts.lease_s = static_cast<double>(env_int("CHAT_WORKER_LEASE_MS", 10000)) / 1000.0;
     opts.grace_ms = env_int("CHAT_WORKER_GRACE_S", 20) * 1000;
     opts.poll_ms = env_int("CHAT_WORKER_POLL_MS", 1000);
-    opts.runner.batch_tokens = static_cast<size_t>(env_int("CHAT_PERSIST_BATCH_TOKENS", 32));
-    opts.runner.batch_ms = env_int("CHAT_PERSIST_BATCH_MS", 50);
+    opts.history_limit = static_cast<int>(std::max(1L, env_int("CHAT_CONTEXT_MAX_MESSAGES", 500)));
+    opts.runner.batch_tokens = static_cast<size_t>(env_int("CHAT_PERSIST_BATCH_TOKENS", 256));
+    opts.runner.batch_ms = env_int("CHAT_PERSIST_BATCH_MS", 100);
     opts.runner.retry_base_ms = env_int("CHAT_RETRY_BASE_MS", 500);
 
     try {

@@ -38,6 +38,7 @@ struct Progress {
     int64_t next_seq = 0;
     int64_t pending_from = 0;
     std::vector<std::string> pending;
+    std::string text;  // the attempt's whole text: finish_turn stores it as the reply
     Clock::time_point last_flush = Clock::now();
     Clock::time_point started = Clock::now();
     long first_token_ms = -1;
@@ -81,6 +82,7 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
         wire::publish(
             pub_, {turn.turn_id, wire::Kind::Token, turn.attempt, pr.next_seq, std::string(token)});
         pr.pending.emplace_back(token);
+        pr.text += token;
         ++pr.next_seq;
         if (pr.pending.size() >= opts_.batch_tokens || ms_since(pr.last_flush) >= opts_.batch_ms)
             return flush();
@@ -146,8 +148,8 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
         status = "failed";
         reason = "error";
     }
-    auto fin =
-        q_.finish(turn, pr.pending_from, pr.pending, status, reason, usage_json, err, context_json);
+    auto fin = q_.finish(turn, pr.pending_from, pr.pending, status, reason, usage_json, err,
+                         context_json, pr.text);
     if (!fin) return;  // fenced out: another attempt owns the turn now
     if (status == "failed") {
         wire::publish(pub_, {turn.turn_id, wire::Kind::Error, turn.attempt, last_seq, err});

@@ -22,9 +22,11 @@ struct TurnControl {
 };
 
 struct RunnerOptions {
-    size_t batch_tokens = 32;  // persist after this many tokens ...
-    long batch_ms = 50;        // ... or this long after the last persist
-    long retry_base_ms = 500;  // exponential backoff base for retryable failures
+    // Persisted tokens serve reconnects to a stream handler that did not see them live (every
+    // handler keeps the recent live events of each turn) and GET /turns/{id}.
+    size_t batch_tokens = 256;  // persist after this many tokens ...
+    long batch_ms = 100;        // ... or this long after the last persist
+    long retry_base_ms = 500;   // exponential backoff base for retryable failures
     long retry_max_ms = 30000;
 };
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <unordered_map>
 
 #include "common/db.h"
 #include "common/log.h"
@@ -52,14 +53,6 @@ void WorkerPool::stop() {
     keeper_cv_.notify_all();
 }
 
-void WorkerPool::wake_one() {
-    {
-        std::lock_guard lock(mu_);
-        ++wakeups_;
-    }
-    idle_cv_.notify_one();
-}
-
 std::vector<std::string> WorkerPool::running_ids() {
     std::lock_guard lock(mu_);
     std::vector<std::string> ids;
@@ -70,41 +63,94 @@ std::vector<std::string> WorkerPool::running_ids() {
 void WorkerPool::runner_loop(int index) {
     auto pub = wire::make_publisher(ctx_, opts_.broker_pub);
     std::unique_ptr<db::Connection> conn;
-    long seen_wakeups = 0;
-    while (!stopping_) {
+    while (!stopping_ || !handoff_empty()) {
         try {
             if (!conn && !(conn = connect(opts_.db_url, stopping_))) break;
-            queue::TurnQueue q(*conn, opts_.worker_id, opts_.lease_s);
-            auto turn = q.claim();
-            if (!turn) {
-                std::unique_lock lock(mu_);
-                idle_cv_.wait_for(lock, std::chrono::milliseconds(opts_.poll_ms),
-                                  [&] { return stopping_ || wakeups_ != seen_wakeups; });
-                seen_wakeups = wakeups_;
+            queue::TurnQueue q(*conn, opts_.worker_id, opts_.lease_s, opts_.history_limit);
+            auto turn = next_turn(q);
+            if (!turn) continue;
+            if (stopping_) {
+                q.release(*turn);  // claimed for this runner, never started: give it back now
                 continue;
             }
-            wake_one();  // more may be waiting: let another idle runner try too
-            auto control = std::make_shared<TurnControl>();
-            {
-                std::lock_guard lock(mu_);
-                running_[turn->turn_id] = control;
-            }
-            TurnRunner runner(q, pub, planner_, opts_.runner);
-            try {
-                runner.run(*turn, *control);
-            } catch (...) {
-                std::lock_guard lock(mu_);
-                running_.erase(turn->turn_id);
-                throw;
-            }
-            std::lock_guard lock(mu_);
-            running_.erase(turn->turn_id);
+            run_turn(q, pub, *turn);
         } catch (const db::Error& e) {
             log::warn("runner " + std::to_string(index) + ": database error: " + e.what());
             if (e.connection_lost()) conn.reset();
             std::this_thread::sleep_for(100ms);
         }
     }
+}
+
+bool WorkerPool::handoff_empty() {
+    std::lock_guard lock(mu_);
+    return handoff_.empty();
+}
+
+std::optional<queue::ClaimedTurn> WorkerPool::next_turn(queue::TurnQueue& q) {
+    std::unique_lock lock(mu_);
+    ++idle_;
+    struct Idle {
+        int& n;
+        ~Idle() { --n; }  // runs while `lock` is still held (declared after it)
+    } idle{idle_};
+    auto poll = std::chrono::milliseconds(opts_.poll_ms);
+    while (true) {
+        if (!handoff_.empty()) {
+            auto t = std::move(handoff_.front());
+            handoff_.pop_front();
+            return t;
+        }
+        if (stopping_) return std::nullopt;
+        auto now = std::chrono::steady_clock::now();
+        bool due = may_have_more_ || wakeups_ != wakeups_at_claim_ || now >= next_poll_;
+        if (claiming_ || !due) {
+            idle_cv_.wait_until(lock, claiming_ ? now + poll : next_poll_);
+            continue;
+        }
+        claiming_ = true;
+        wakeups_at_claim_ = wakeups_;
+        next_poll_ = now + poll;
+        int want = idle_;
+        lock.unlock();
+        std::vector<queue::ClaimedTurn> got;
+        try {
+            got = q.claim_batch(want);
+        } catch (...) {
+            lock.lock();
+            claiming_ = false;
+            idle_cv_.notify_all();
+            throw;
+        }
+        lock.lock();
+        claiming_ = false;
+        may_have_more_ = static_cast<int>(got.size()) == want;
+        for (size_t i = 1; i < got.size(); ++i) {
+            handoff_.push_back(std::move(got[i]));
+            idle_cv_.notify_one();
+        }
+        // One more runner claims again if a wake-up came in meanwhile or the queue may hold more.
+        if (may_have_more_ || wakeups_ != wakeups_at_claim_) idle_cv_.notify_one();
+        if (!got.empty()) return std::move(got.front());
+    }
+}
+
+void WorkerPool::run_turn(queue::TurnQueue& q, zmq::socket_t& pub, const queue::ClaimedTurn& turn) {
+    auto control = std::make_shared<TurnControl>();
+    {
+        std::lock_guard lock(mu_);
+        running_[turn.turn_id] = control;
+    }
+    struct Unregister {
+        WorkerPool& pool;
+        const std::string& id;
+        ~Unregister() {
+            std::lock_guard lock(pool.mu_);
+            pool.running_.erase(id);
+        }
+    } unregister{*this, turn.turn_id};
+    TurnRunner runner(q, pub, planner_, opts_.runner);
+    runner.run(turn, *control);
 }
 
 void WorkerPool::keeper_loop() {
@@ -119,14 +165,19 @@ void WorkerPool::keeper_loop() {
             auto ids = running_ids();
             auto held = q.renew(ids);
             {
+                std::unordered_map<std::string, bool> cancel_of;
+                for (const auto& h : held) cancel_of.emplace(h.turn_id, h.cancel_requested);
                 std::lock_guard lock(mu_);
-                for (auto& [id, ctl] : running_) {
-                    auto it = std::find_if(held.begin(), held.end(),
-                                           [&](const auto& h) { return h.turn_id == id; });
-                    if (it == held.end())
-                        ctl->lost = true;
-                    else if (it->cancel_requested)
-                        ctl->cancel = true;
+                // Only the turns that were renewed can be judged: one claimed since the
+                // snapshot is missing from `held` but not lost.
+                for (const auto& id : ids) {
+                    auto ctl = running_.find(id);
+                    if (ctl == running_.end()) continue;
+                    auto h = cancel_of.find(id);
+                    if (h == cancel_of.end())
+                        ctl->second->lost = true;
+                    else if (h->second)
+                        ctl->second->cancel = true;
                 }
             }
             q.requeue_expired();
@@ -147,7 +198,11 @@ void WorkerPool::handle_message(const std::vector<zmq::message_t>& frames) {
     if (frames.size() != 1) return;
     auto topic = frames[0].to_string_view();
     if (topic == wire::kWakeTopic) {
-        wake_one();
+        {
+            std::lock_guard lock(mu_);
+            ++wakeups_;
+        }
+        idle_cv_.notify_one();
     } else if (topic.substr(0, wire::kCancelPrefix.size()) == wire::kCancelPrefix) {
         std::string id(topic.substr(wire::kCancelPrefix.size()));
         std::lock_guard lock(mu_);

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,11 +24,12 @@ struct PoolOptions {
     std::string db_url;
     std::string broker_pub;
     std::string broker_sub;
-    std::string worker_id;  // unique per process: host/pid/random
-    int concurrency = 16;   // CHAT_WORKER_CONCURRENCY
-    double lease_s = 10;    // CHAT_WORKER_LEASE_S
-    long poll_ms = 1000;    // safety-net poll when no wake-up arrives
-    long grace_ms = 20000;  // CHAT_WORKER_GRACE_S: in-flight turns may finish this long
+    std::string worker_id;    // unique per process: host/pid/random
+    int concurrency = 16;     // CHAT_WORKER_CONCURRENCY
+    double lease_s = 10;      // CHAT_WORKER_LEASE_S
+    long poll_ms = 1000;      // safety-net poll when no wake-up arrives
+    long grace_ms = 20000;    // CHAT_WORKER_GRACE_S: in-flight turns may finish this long
+    int history_limit = 500;  // CHAT_CONTEXT_MAX_MESSAGES: newest messages a prompt may hold
     RunnerOptions runner;
 };
 
@@ -42,8 +45,12 @@ class WorkerPool {
 
   private:
     void runner_loop(int index);
+    // The next turn for an idle runner: handed over by another runner's claim, or claimed by
+    // this one for every idle runner at once. nullopt when stopping with nothing handed over.
+    std::optional<queue::ClaimedTurn> next_turn(queue::TurnQueue& q);
+    bool handoff_empty();
+    void run_turn(queue::TurnQueue& q, zmq::socket_t& pub, const queue::ClaimedTurn& turn);
     void keeper_loop();
-    void wake_one();
     void handle_message(const std::vector<zmq::message_t>& frames);
     std::vector<std::string> running_ids();
 
@@ -55,7 +62,16 @@ class WorkerPool {
 
     std::mutex mu_;  // guards everything below
     std::condition_variable idle_cv_;
+    // Claiming: one runner at a time claims for all idle runners in one statement. It claims
+    // again while the last claim came back full, after a wake-up newer than the last claim, or
+    // when the safety-net poll is due; an empty queue therefore costs no claims at all.
     long wakeups_ = 0;
+    long wakeups_at_claim_ = -1;
+    bool claiming_ = false;
+    bool may_have_more_ = true;
+    int idle_ = 0;
+    std::chrono::steady_clock::time_point next_poll_{};
+    std::deque<queue::ClaimedTurn> handoff_;
     std::map<std::string, std::shared_ptr<TurnControl>> running_;
     std::condition_variable keeper_cv_;
 
