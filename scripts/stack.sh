@@ -360,6 +360,10 @@ start_nginx() {
         say "nginx reloaded"
     else
         rm -f "$PID_DIR/nginx.pid"
+        # The config listens with reuseport, so a second nginx would share the port silently.
+        if (exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT") 2>/dev/null; then
+            die "127.0.0.1:$HTTP_PORT is already in use (another stack? set CHAT_HTTP_PORT)"
+        fi
         nginx_cmd 2>>"$LOG_DIR/nginx-error.log" ||
             { tail -n 5 "$LOG_DIR/nginx-error.log" >&2; die "nginx did not start (port $HTTP_PORT busy?)"; }
     fi
