@@ -1,5 +1,7 @@
 #include "api/stream/acceptor.h"
 
+#include <unistd.h>
+
 #include <ctime>
 
 #include "api/stream/stream_request.h"
@@ -13,6 +15,27 @@ namespace chat::stream {
 namespace {
 
 constexpr size_t kMaxBody = 4096;
+constexpr std::string_view kMetricsPath = "/metrics/stream";
+
+// Prometheus text for this process (nginx routes /metrics/stream here; with several stream
+// processes each scrape sees one of them, named by its pid).
+std::string metrics_text(const HubStats& st) {
+    std::string pid = "{pid=\"" + std::to_string(::getpid()) + "\"}";
+    std::string out;
+    auto add = [&](const char* name, const char* type, const char* help, uint64_t v) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+               name + pid + " " + std::to_string(v) + "\n";
+    };
+    add("chat_stream_open_streams", "gauge", "SSE streams open now", st.open_streams);
+    add("chat_stream_followed_turns", "gauge", "turns with at least one open stream",
+        st.followed_turns);
+    add("chat_stream_recent_turns", "gauge", "turns whose recent live events are kept",
+        st.recent_turns);
+    add("chat_stream_streams_opened_total", "counter", "streams opened", st.streams_opened);
+    add("chat_stream_snapshot_reads_total", "counter", "PostgreSQL snapshot reads",
+        st.snapshot_reads);
+    return out;
+}
 
 // Throws http::Error unless the request may read this turn's stream.
 void authorize(const StreamRequest& r, const std::string& secret, StreamStore& store) {
@@ -55,7 +78,17 @@ void Acceptor::run() {
     StreamStore store(cfg_.db_url);
     while (req.accept()) {
         try {
-            auto parsed = parse_stream_request(req.read(kMaxBody));
+            auto request = req.read(kMaxBody);
+            if (request.path == kMetricsPath && request.method == "GET") {
+                http::Response m;
+                m.status = 200;
+                m.headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
+                m.body = metrics_text(hub_.stats());
+                req.write(http::serialize(m));
+                req.finish();
+                continue;
+            }
+            auto parsed = parse_stream_request(request);
             authorize(parsed, cfg_.stream_secret, store);
             auto d = req.detach();
             hub_.add_stream({UniqueFd(d.fd), d.request_id, parsed.turn_id, parsed.cursor});

@@ -67,6 +67,7 @@ struct Hub::Stream {
     bool closing = false;
     bool dead = false;
     bool dirty = false;
+    bool end_read = false;  // the one immediate read after a live done/error was made
 };
 
 Hub::Hub(HubConfig cfg, zmq::context_t& ctx)
@@ -126,11 +127,17 @@ void Hub::loop() {
         }
         if (stopping) break;
         log_stats(now);
+        if (now >= next_expiry_) {
+            recent_.expire(now);
+            next_expiry_ = now + std::chrono::seconds(1);
+        }
         run_timers(now);
         drain_live(now);
         flush_dirty();
+        publish_stats();
     }
     end_all_streams();
+    publish_stats();
 }
 
 int Hub::next_timeout_ms(Clock::time_point now) {
@@ -163,6 +170,9 @@ void Hub::open_stream(NewStream n, Clock::time_point now) {
     // Subscribe first, then read the snapshot: live events from now on are buffered by the
     // state, and whatever was published before is either persisted or shows up as a gap.
     subs_.add(s.turn_id, id);
+    ++opened_total_;
+    std::string none;
+    for (const auto& e : recent_.of(s.turn_id)) s.state.on_live(e, none);  // held until synced
     mark_dirty(s);
     request_read(s, now);
     schedule(s, now + std::chrono::milliseconds(cfg_.heartbeat_ms));
@@ -172,6 +182,7 @@ void Hub::on_result(const SnapshotResult& r, Clock::time_point now) {
     auto read = reads_.finish(r.job_id);
     if (!read) return;
     ++reads_done_;
+    ++reads_total_;
     read_wait_ms_ += std::chrono::duration<double, std::milli>(now - read->posted).count();
     for (uint64_t id : read->streams) {
         if (Stream* s = find(id)) apply_result(*s, r, now);
@@ -224,6 +235,7 @@ void Hub::drain_live(Clock::time_point now) {
 }
 
 void Hub::dispatch(const wire::TurnEvent& e, Clock::time_point now) {
+    recent_.record(e, now);
     for (uint64_t id : subs_.streams_of(e.turn_id)) {
         Stream* s = find(id);
         if (!s || s->closing || s->dead) continue;
@@ -277,6 +289,10 @@ void Hub::after_change(Stream& s, Clock::time_point now) {
     }
     if (!s.state.needs_read() || s.read_in_flight) return;
     auto due = s.read_done + std::chrono::milliseconds(s.backoff_ms);
+    if (s.state.end_seen() && !s.end_read) {
+        s.end_read = true;
+        due = now;
+    }
     if (now >= due) {
         request_read(s, now);
     } else {
@@ -395,6 +411,20 @@ void Hub::log_stats(Clock::time_point now) {
               " reads, avg " + std::to_string(avg_ms) + " ms");
     reads_done_ = 0;
     read_wait_ms_ = 0;
+}
+
+void Hub::publish_stats() {
+    shared_stats_.open.store(streams_.size(), std::memory_order_relaxed);
+    shared_stats_.turns.store(subs_.turns(), std::memory_order_relaxed);
+    shared_stats_.recent.store(recent_.turns(), std::memory_order_relaxed);
+    shared_stats_.opened.store(opened_total_, std::memory_order_relaxed);
+    shared_stats_.reads.store(reads_total_, std::memory_order_relaxed);
+}
+
+HubStats Hub::stats() const {
+    auto get = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+    return {get(shared_stats_.open), get(shared_stats_.turns), get(shared_stats_.recent),
+            get(shared_stats_.opened), get(shared_stats_.reads)};
 }
 
 Hub::Stream* Hub::find(uint64_t id) {

@@ -7,6 +7,7 @@
 
 #include <zmq.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -18,6 +19,7 @@
 
 #include "api/stream/db_pool.h"
 #include "api/stream/mailbox.h"
+#include "api/stream/recent_events.h"
 #include "api/stream/shared_reads.h"
 #include "api/stream/timer_queue.h"
 #include "api/stream/turn_subscriptions.h"
@@ -45,6 +47,15 @@ struct NewStream {
     std::optional<int64_t> cursor;
 };
 
+// Figures for /metrics/stream; read from any thread.
+struct HubStats {
+    uint64_t open_streams = 0;
+    uint64_t followed_turns = 0;
+    uint64_t recent_turns = 0;
+    uint64_t streams_opened = 0;
+    uint64_t snapshot_reads = 0;
+};
+
 class Hub {
   public:
     Hub(HubConfig cfg, zmq::context_t& ctx);
@@ -55,6 +66,7 @@ class Hub {
     void start();
     void add_stream(NewStream s);
     void stop();
+    HubStats stats() const;
 
   private:
     using Clock = std::chrono::steady_clock;
@@ -81,6 +93,7 @@ class Hub {
     void set_events(Stream& s, bool want_write);
     void end_all_streams();
     void log_stats(Clock::time_point now);
+    void publish_stats();
     Stream* find(uint64_t id);
 
     HubConfig cfg_;
@@ -94,12 +107,19 @@ class Hub {
     std::unordered_map<uint64_t, std::unique_ptr<Stream>> streams_;
     TimerQueue timers_;
     SharedReads reads_;
+    RecentEvents recent_;
+    Clock::time_point next_expiry_{};
     std::vector<uint64_t> dirty_;
     uint64_t next_id_ = 16;
     bool zmq_backlog_ = false;
     Clock::time_point next_stats_{};
     size_t logged_streams_ = 0;
     uint64_t reads_done_ = 0;
+    uint64_t reads_total_ = 0;
+    uint64_t opened_total_ = 0;
+    struct SharedStats {
+        std::atomic<uint64_t> open{0}, turns{0}, recent{0}, opened{0}, reads{0};
+    } shared_stats_;
     double read_wait_ms_ = 0;
     std::thread thread_;
 };

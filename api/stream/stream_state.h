@@ -43,6 +43,9 @@ class StreamState {
     // The cursor to read the next snapshot after.
     int64_t read_after() const;
     bool finished() const { return finished_; }
+    // A live done or error arrived before all its tokens: the worker published it after its
+    // final commit, so PostgreSQL holds every token now and one read ends the stream.
+    bool end_seen() const { return final_.has_value() || verify_error_; }
     bool synced() const { return synced_; }
     int attempt() const { return attempt_; }
     int64_t last_sent() const { return last_sent_; }

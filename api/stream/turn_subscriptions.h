@@ -1,6 +1,8 @@
-// Which streams follow which turn, and the ZeroMQ subscriptions that follow from it: the single
-// SUB socket subscribes to "t/<turn>" when the first stream of a turn opens and unsubscribes when
-// the last one ends. Owned by the hub thread (ZeroMQ sockets are not thread-safe).
+// Which streams follow which turn. The process's single SUB socket subscribes once to every turn
+// event ("t/"): a per-turn subscription would have to travel through the broker to every
+// worker's PUB socket before it took effect, and a fresh turn's first tokens (or a reconnecting
+// client's next ones) were regularly published before that. Owned by the hub thread (ZeroMQ
+// sockets are not thread-safe).
 #pragma once
 
 #include <zmq.hpp>
@@ -14,7 +16,7 @@ namespace chat::stream {
 
 class TurnSubscriptions {
   public:
-    explicit TurnSubscriptions(zmq::socket_t& sub) : sub_(sub) {}
+    explicit TurnSubscriptions(zmq::socket_t& sub);
 
     void add(const std::string& turn_id, uint64_t stream_id);
     void remove(const std::string& turn_id, uint64_t stream_id);
@@ -23,7 +25,6 @@ class TurnSubscriptions {
     size_t turns() const { return by_turn_.size(); }
 
   private:
-    zmq::socket_t& sub_;
     std::unordered_map<std::string, std::vector<uint64_t>> by_turn_;
 };
 

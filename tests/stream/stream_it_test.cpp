@@ -408,38 +408,40 @@ BOOST_FIXTURE_TEST_CASE(stream_auth, Fixture) {
 }
 
 BOOST_FIXTURE_TEST_CASE(client_disconnect_frees_the_stream_within_a_second, Fixture) {
-    // Watch chat-stream's ZeroMQ subscriptions from the publisher side of the broker: an XPUB
-    // socket there receives "\x01topic" when a handler subscribes and "\x00topic" when it
-    // unsubscribes, which it does when the last stream of a turn is freed.
-    zmq::context_t ctx(1);
-    zmq::socket_t watcher(ctx, zmq::socket_type::xpub);
-    watcher.set(zmq::sockopt::linger, 0);
-    watcher.connect(chat::test::require_env("CHAT_BROKER_PUB"));
-    auto cid = client.create_conversation("stream disconnect");
-    ScriptedTurn turn(pub, cid);
-    turn.claim();
-    std::string topic = "t/" + turn.id();
-    auto await_message = [&](char kind, Ms timeout) {
+    // chat-stream's own figures (/metrics/stream, one stream process in the test stack) show
+    // the stream and its followed turn appear on open and go when the client drops.
+    auto gauge = [&](const std::string& name) {
+        auto r = client.get("/metrics/stream");
+        BOOST_REQUIRE_EQUAL(r.status, 200);
+        auto at = r.body.find("\n" + name + "{");
+        BOOST_REQUIRE(at != std::string::npos);
+        auto value = r.body.find("} ", at);
+        return std::stol(r.body.substr(value + 2));
+    };
+    auto await_gauge = [&](const std::string& name, long want, Ms timeout) {
         auto deadline = std::chrono::steady_clock::now() + timeout;
         while (std::chrono::steady_clock::now() < deadline) {
-            zmq::pollitem_t item{watcher.handle(), 0, ZMQ_POLLIN, 0};
-            if (zmq::poll(&item, 1, Ms(20)) <= 0) continue;
-            zmq::message_t m;
-            if (!watcher.recv(m, zmq::recv_flags::dontwait)) continue;
-            auto v = m.to_string_view();
-            if (v.size() == topic.size() + 1 && v[0] == kind && v.substr(1) == topic) return true;
+            if (gauge(name) == want) return true;
+            std::this_thread::sleep_for(Ms(10));
         }
         return false;
     };
+    auto cid = client.create_conversation("stream disconnect");
+    ScriptedTurn turn(pub, cid);
+    turn.claim();
+    long open_before = gauge("chat_stream_open_streams");
+    long turns_before = gauge("chat_stream_followed_turns");
     auto s = client.open_stream(stream_path(turn.id()));
     BOOST_REQUIRE_EQUAL(s->status(), 200);
-    BOOST_REQUIRE(await_message('\x01', kWait));
+    BOOST_REQUIRE(await_gauge("chat_stream_open_streams", open_before + 1, kWait));
+    BOOST_TEST(gauge("chat_stream_followed_turns") == turns_before + 1);
     auto closed_at = std::chrono::steady_clock::now();
     s->close();
-    BOOST_TEST(await_message('\x00', Ms(3000)));
+    BOOST_TEST(await_gauge("chat_stream_open_streams", open_before, Ms(3000)));
     auto took = std::chrono::duration_cast<Ms>(std::chrono::steady_clock::now() - closed_at);
     BOOST_TEST(took.count() < 1000,
                "the stream was freed " << took.count() << " ms after the drop");
+    BOOST_TEST(gauge("chat_stream_followed_turns") == turns_before);
 }
 
 BOOST_FIXTURE_TEST_CASE(any_token_text_survives_persistence_and_replay, Fixture) {
