@@ -22,7 +22,7 @@ const char* kUsage =
     "usage: chat-bench SCENARIO [--name value ...]\n"
     "  common:  --port N (nginx, 28080)  --key KEY | --keys-file F (or CHAT_BENCH_API_KEY, "
     "CHAT_BENCH_KEYS_FILE)\n"
-    "  turns    --clients C --tabs 1 --warmup S --duration S\n"
+    "  turns    --clients C --tabs 1 --warmup S --duration S --conversations 8 (per client)\n"
     "  fanout   same as turns (default tabs 4)\n"
     "  streams  --streams S --turns T --queued-turns Q --hold S --max-silence S --pid-dir DIR\n"
     "  resume   --clients C --drops N --drops-per-turn K --tokens N --seed N\n"
@@ -48,9 +48,12 @@ ApiTarget target_of(const Options& o) {
 
 int run(const std::string& scenario, const Options& o) {
     if (scenario == "turns" || scenario == "fanout") {
-        TurnLoadConfig c{target_of(o), static_cast<int>(o.num("clients", 16)),
+        TurnLoadConfig c{target_of(o),
+                         static_cast<int>(o.num("clients", 16)),
                          static_cast<int>(o.num("tabs", scenario == "fanout" ? 4 : 1)),
-                         o.real("warmup", 1), o.real("duration", 5)};
+                         o.real("warmup", 1),
+                         o.real("duration", 5),
+                         static_cast<int>(o.num("conversations", 8))};
         return run_turn_load(c);
     }
     if (scenario == "streams") {

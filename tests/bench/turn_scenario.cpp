@@ -52,11 +52,11 @@ class TabStream final : public ConnectionListener {
 class TurnClient final : public ConnectionListener {
   public:
     TurnClient(EventLoop& loop, const TurnLoadConfig& cfg, TurnTotals& totals, std::string key,
-               std::string conv)
+               std::vector<std::string> convs)
         : cfg_(cfg),
           totals_(totals),
           api_key_(std::move(key)),
-          conversation_(std::move(conv)),
+          conversations_(std::move(convs)),
           post_conn_(loop, loopback(cfg.target.port)) {
         for (int i = 0; i < cfg.tabs; ++i)
             tabs_.push_back(std::make_unique<TabStream>(loop, cfg.target.port, *this, i));
@@ -78,7 +78,7 @@ class TurnClient final : public ConnectionListener {
     const TurnLoadConfig& cfg_;
     TurnTotals& totals_;
     std::string api_key_;
-    std::string conversation_;
+    std::vector<std::string> conversations_;
     HttpConnection post_conn_;
     std::vector<std::unique_ptr<TabStream>> tabs_;
     int post_status_ = 0;
@@ -124,7 +124,8 @@ void TurnClient::start_turn() {
     first_token_at_ = done_at_ = 0;
     post_at_ = now_s();
     std::string content = "Benchmark question " + std::to_string(++seed_) + ": tell me more.";
-    post_conn_.send(post_message_request(api_key_, conversation_, content), this);
+    const auto& conv = conversations_[static_cast<size_t>(seed_) % conversations_.size()];
+    post_conn_.send(post_message_request(api_key_, conv, content), this);
 }
 
 void TurnClient::on_complete(bool keep_alive) {
@@ -212,8 +213,12 @@ int run_turn_load(const TurnLoadConfig& cfg) {
     std::vector<std::unique_ptr<TurnClient>> clients;
     for (int i = 0; i < cfg.clients; ++i) {
         const std::string& key = cfg.target.key_for(static_cast<size_t>(i));
-        std::string conv = api.create_conversation("bench client " + std::to_string(i), key);
-        clients.push_back(std::make_unique<TurnClient>(loop, cfg, totals, key, conv));
+        std::vector<std::string> convs;
+        for (int k = 0; k < std::max(1, cfg.conversations_per_client); ++k) {
+            convs.push_back(api.create_conversation(
+                "bench client " + std::to_string(i) + "/" + std::to_string(k), key));
+        }
+        clients.push_back(std::make_unique<TurnClient>(loop, cfg, totals, key, std::move(convs)));
     }
     double start = now_s();
     double cpu0 = own_cpu_seconds();

@@ -12,6 +12,9 @@ struct TurnLoadConfig {
     int tabs = 1;           // streams following each turn
     double warmup_s = 1;    // turns finishing before this are not counted
     double duration_s = 5;  // measuring window after the warm-up
+    // Each client rotates over this many conversations of its own, so conversations stay the
+    // length people's chats have (a few dozen messages) instead of growing by thousands.
+    int conversations_per_client = 8;
 };
 
 // Runs the load and prints figures; returns 0 when every turn ended cleanly.
