@@ -231,9 +231,14 @@ test('conversations: rename, pin, archive, delete; Russian texts', async (t) => 
   await page.keyboard.press('Enter');
   await waitFor('rename stored', async () =>
     (await api('GET', `/api/v1/conversations/${conv}`)).title === 'Renamed by the browser test');
+  // The page shows a change when its own PATCH answer arrives, which may be after the GET above.
+  await page.waitForFunction(() => document.querySelector('#chat-title')?.textContent === 'Renamed by the browser test', null, { timeout: 5000 })
+    .catch(() => null);
   assert.equal(await page.textContent('#chat-title'), 'Renamed by the browser test');
   await item().getByRole('button', { name: 'Pin', exact: true }).click();
   await waitFor('pin stored', async () => (await api('GET', `/api/v1/conversations/${conv}`)).pinned_at);
+  await page.waitForFunction((id) => document.querySelector('#conversation-list > li')?.dataset.id === id, conv, { timeout: 5000 })
+    .catch(() => null);
   assert.equal(await page.locator('#conversation-list > li').first().getAttribute('data-id'), conv, 'pinned first');
   await page.selectOption('#language-select', 'ru');
   assert.equal(await page.textContent('#new-chat'), 'Новый чат');
@@ -241,6 +246,7 @@ test('conversations: rename, pin, archive, delete; Russian texts', async (t) => 
   await page.selectOption('#language-select', 'en');
   await item().getByRole('button', { name: 'Archive' }).click();
   await waitFor('archive stored', async () => (await api('GET', `/api/v1/conversations/${conv}`)).archived_at);
+  await item().waitFor({ state: 'detached', timeout: 5000 }).catch(() => null);
   assert.equal(await item().count(), 0, 'archived chat still in the active list');
   await page.check('#show-archived');
   await item().waitFor();
