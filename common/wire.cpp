@@ -8,10 +8,9 @@ namespace chat::wire {
 namespace {
 
 template <typename T>
-bool parse_number(const zmq::message_t& m, T& out) {
-    auto* b = static_cast<const char*>(m.data());
-    auto [p, ec] = std::from_chars(b, b + m.size(), out);
-    return ec == std::errc() && p == b + m.size();
+bool parse_number(std::string_view s, T& out) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return !s.empty() && ec == std::errc() && p == s.data() + s.size();
 }
 
 }  // namespace
@@ -31,16 +30,20 @@ std::string_view kind_name(Kind k) {
 }
 
 void publish(zmq::socket_t& pub, const TurnEvent& e) {
-    std::string topic(kTurnPrefix);
-    topic += e.turn_id;
     auto kind = kind_name(e.kind);
-    std::string attempt = std::to_string(e.attempt);
-    std::string seq = std::to_string(e.seq);
-    pub.send(zmq::buffer(topic), zmq::send_flags::sndmore);
-    pub.send(zmq::buffer(kind), zmq::send_flags::sndmore);
-    pub.send(zmq::buffer(attempt), zmq::send_flags::sndmore);
-    pub.send(zmq::buffer(seq), zmq::send_flags::sndmore);
-    pub.send(zmq::buffer(e.data), zmq::send_flags::none);
+    std::string m;
+    m.reserve(kTurnPrefix.size() + e.turn_id.size() + kind.size() + 28 + e.data.size());
+    m += kTurnPrefix;
+    m += e.turn_id;
+    m += ' ';
+    m += kind;
+    m += ' ';
+    m += std::to_string(e.attempt);
+    m += ' ';
+    m += std::to_string(e.seq);
+    m += '\n';
+    m += e.data;
+    pub.send(zmq::buffer(m), zmq::send_flags::none);
 }
 
 void publish_wake(zmq::socket_t& pub) {
@@ -54,25 +57,35 @@ void publish_cancel(zmq::socket_t& pub, std::string_view turn_id) {
 }
 
 std::optional<TurnEvent> parse_turn_event(const std::vector<zmq::message_t>& f) {
-    if (f.size() != 5) return std::nullopt;
-    auto topic = f[0].to_string_view();
-    if (topic.substr(0, kTurnPrefix.size()) != kTurnPrefix) return std::nullopt;
+    if (f.size() != 1) return std::nullopt;
+    auto m = f[0].to_string_view();
+    if (m.substr(0, kTurnPrefix.size()) != kTurnPrefix) return std::nullopt;
+    auto eol = m.find('\n');
+    if (eol == std::string_view::npos) return std::nullopt;
+    auto header = m.substr(kTurnPrefix.size(), eol - kTurnPrefix.size());
+    std::string_view fields[4];
+    for (int i = 0; i < 4; ++i) {
+        auto sp = i < 3 ? header.find(' ') : header.size();
+        if (sp == std::string_view::npos) return std::nullopt;
+        fields[i] = header.substr(0, sp);
+        header.remove_prefix(std::min(sp + 1, header.size()));
+    }
+    if (!header.empty()) return std::nullopt;  // a fifth field
     TurnEvent e;
-    e.turn_id = std::string(topic.substr(kTurnPrefix.size()));
-    if (!is_uuid(e.turn_id)) return std::nullopt;
-    auto kind = f[1].to_string_view();
-    if (kind == "start")
+    if (!is_uuid(fields[0])) return std::nullopt;
+    e.turn_id = std::string(fields[0]);
+    if (fields[1] == "start")
         e.kind = Kind::Start;
-    else if (kind == "token")
+    else if (fields[1] == "token")
         e.kind = Kind::Token;
-    else if (kind == "done")
+    else if (fields[1] == "done")
         e.kind = Kind::Done;
-    else if (kind == "error")
+    else if (fields[1] == "error")
         e.kind = Kind::Error;
     else
         return std::nullopt;
-    if (!parse_number(f[2], e.attempt) || !parse_number(f[3], e.seq)) return std::nullopt;
-    e.data = f[4].to_string();
+    if (!parse_number(fields[2], e.attempt) || !parse_number(fields[3], e.seq)) return std::nullopt;
+    e.data = std::string(m.substr(eol + 1));
     return e;
 }
 

@@ -2,10 +2,11 @@
 // PUB/SUB may drop messages, so nothing here is needed for correctness: every token is also
 // persisted with its seq, wake-ups have a polling safety net, cancels have the lease check.
 //
-// Turn events, topic "t/<turn-uuid>", 5 frames:
-//   [topic] [kind: "start"|"token"|"done"|"error"] [attempt, decimal] [seq, decimal] [data]
+// Turn events, one frame (one ZeroMQ message part is cheapest for every hop; subscribers match the
+// "t/" prefix, or "t/<turn-uuid>" for one turn):
+//   "t/<turn-uuid> <kind> <attempt> <seq>\n<data>"   kind: start | token | done | error
 //   start: a worker began `attempt`; seq = the attempt's seq base (first token is base+1); data ""
-//   token: data = the token's UTF-8 text; seq = its number
+//   token: data = the token's UTF-8 text (any bytes, newlines included); seq = its number
 //   done:  data = JSON {"message_id","usage","finish_reason","status"}; seq = last token seq
 //   error: data = JSON {"code","message","retryable"}; seq = last token seq
 // Queue wake-up, topic "q", 1 frame: a turn was queued; idle workers try to claim.
@@ -38,7 +39,7 @@ struct TurnEvent {
 
 std::string_view kind_name(Kind k);
 
-// Sends a turn event as one atomic multipart message.
+// Sends a turn event as one message.
 void publish(zmq::socket_t& pub, const TurnEvent& e);
 void publish_wake(zmq::socket_t& pub);
 void publish_cancel(zmq::socket_t& pub, std::string_view turn_id);
