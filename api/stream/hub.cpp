@@ -171,9 +171,14 @@ void Hub::open_stream(NewStream n, Clock::time_point now) {
     // state, and whatever was published before is either persisted or shows up as a gap.
     subs_.add(s.turn_id, id);
     ++opened_total_;
-    std::string none;
-    for (const auto& e : recent_.of(s.turn_id)) s.state.on_live(e, none);  // held until synced
     mark_dirty(s);
+    std::string sse;
+    for (const auto& e : recent_.of(s.turn_id)) s.state.on_live(e, sse);
+    deliver(s, sse, now);  // what follows a live start goes out now; the rest waits to sync
+    if (s.state.finished()) {
+        begin_close(s, now);  // the whole attempt and its done were in memory
+        return;
+    }
     request_read(s, now);
     schedule(s, now + std::chrono::milliseconds(cfg_.heartbeat_ms));
 }

@@ -62,6 +62,13 @@ void StreamState::sync_initial(const Snapshot& s, std::string& out) {
     }
 }
 
+bool StreamState::can_sync_live(const wire::TurnEvent& start) const {
+    // start.seq is the attempt's base: its first token is base + 1.
+    if (start.seq != attempt_base(start.attempt)) return false;
+    if (!cursor_ || *cursor_ == 0) return true;
+    return *cursor_ > start.seq && *cursor_ <= start.seq + kSeqPerAttempt;
+}
+
 bool StreamState::cursor_unservable(const Snapshot& s) const {
     if (!cursor_ || *cursor_ == 0) return false;
     int64_t n = *cursor_;
@@ -100,6 +107,13 @@ void StreamState::apply_tokens(const Snapshot& s, std::string& out) {
 
 void StreamState::on_live(const wire::TurnEvent& e, std::string& out) {
     if (finished_) return;
+    if (!synced_ && e.kind == wire::Kind::Start && can_sync_live(e)) {
+        synced_ = true;
+        attempt_ = e.attempt;
+        last_sent_ = std::max<int64_t>(cursor_.value_or(0), e.seq);
+        replay_early(out);
+        return;
+    }
     if (!synced_) {
         if (early_.size() < kMaxEarlyEvents)
             early_.push_back(e);

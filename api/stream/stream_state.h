@@ -6,7 +6,10 @@
 // snapshot fills the gap; a newer attempt means `reset` (when the client holds text of the older
 // one) and a restart from that attempt's first seq; a client cursor from an older attempt or
 // beyond anything that can exist also gets `reset` and a replay; the final event goes out only
-// after every token up to the final seq. Not thread-safe: owned by the hub thread.
+// after every token up to the final seq. A live `start` of the attempt the client's cursor is in
+// (or any attempt, without a cursor) lets the stream go on before the first snapshot: from there
+// the live feed is complete but for losses, which show up as gaps; the snapshot, read anyway,
+// still corrects a newer attempt with a reset. Not thread-safe: owned by the hub thread.
 #pragma once
 
 #include <cstdint>
@@ -57,6 +60,7 @@ class StreamState {
     };
 
     void sync_initial(const Snapshot& s, std::string& out);
+    bool can_sync_live(const wire::TurnEvent& start) const;
     bool cursor_unservable(const Snapshot& s) const;
     void switch_attempt(int attempt, std::string& out);
     void restart_attempt(std::string& out);

@@ -429,3 +429,48 @@ BOOST_AUTO_TEST_CASE(many_tokens_with_random_loss_and_duplication_assemble_exact
         prev = std::stoll(e.id);
     }
 }
+
+BOOST_AUTO_TEST_CASE(a_live_start_lets_tokens_go_out_before_the_snapshot) {
+    StreamState st(std::nullopt);
+    std::string out;
+    st.on_live(live(Kind::Start, 1, 0), out);
+    st.on_live(tok(1, 1, "a"), out);
+    st.on_live(tok(1, 2, "b"), out);
+    BOOST_TEST(shape(out) == (V{"token:1", "token:2"}));
+    // The snapshot read at open arrives later and adds nothing twice.
+    st.on_snapshot(snap("running", 1, 1, {{1, "a"}}), 0, out);
+    st.on_live(done_ev(1, 2), out);
+    BOOST_TEST(shape(out) == (V{"token:1", "token:2", "done:"}));
+    BOOST_TEST(st.finished());
+}
+
+BOOST_AUTO_TEST_CASE(a_resume_within_the_live_attempt_goes_on_before_the_snapshot) {
+    StreamState st(int64_t{2});
+    std::string out;
+    // What the handler kept of the turn's live feed, replayed at open.
+    st.on_live(live(Kind::Start, 1, 0), out);
+    for (int64_t i = 1; i <= 4; ++i) st.on_live(tok(1, i, std::string(1, char('a' + i - 1))), out);
+    BOOST_TEST(shape(out) == (V{"token:3", "token:4"}));
+    BOOST_TEST(text_of(out) == "cd");
+}
+
+BOOST_AUTO_TEST_CASE(a_cursor_of_an_older_attempt_still_waits_for_the_snapshot) {
+    StreamState st(int64_t{5});  // attempt 1's seq 5
+    std::string out;
+    st.on_live(live(Kind::Start, 2, 1000000), out);
+    st.on_live(tok(2, 1000001, "x"), out);
+    BOOST_TEST(out.empty());
+    st.on_snapshot(snap("running", 2, 1000000), 5, out);
+    BOOST_TEST(shape(out) == (V{"reset:", "token:1000001"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_newer_attempt_in_the_snapshot_resets_a_stream_that_went_on_live) {
+    StreamState st(std::nullopt);
+    std::string out;
+    st.on_live(live(Kind::Start, 1, 0), out);
+    st.on_live(tok(1, 1, "old"), out);
+    // The handler missed attempt 2's start (a ZeroMQ loss); PostgreSQL knows better.
+    st.on_snapshot(snap("running", 2, 1000001, {{1000001, "new"}}), 0, out);
+    BOOST_TEST(shape(out) == (V{"token:1", "reset:", "token:1000001"}));
+    BOOST_TEST(text_of(out) == "new");
+}
