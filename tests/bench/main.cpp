@@ -25,7 +25,7 @@ const char* kUsage =
     "  turns    --clients C --tabs 1 --warmup S --duration S --conversations 8 (per client)\n"
     "  fanout   same as turns (default tabs 4)\n"
     "  streams  --streams S --turns T --queued-turns Q --hold S --max-silence S --pid-dir DIR\n"
-    "  resume   --clients C --drops N --drops-per-turn K --tokens N --seed N\n"
+    "  resume   --clients C --drops N --drops-per-turn K --tokens N --away-ms 20 --seed N\n"
     "  backlog  --db URL --turns N --users U --workers W --worker-bin PATH --worker-log F\n";
 
 // --keys-file (one API key a line: client i is user i % n) or --key, else the environment.
@@ -73,6 +73,7 @@ int run(const std::string& scenario, const Options& o) {
                        static_cast<int>(o.num("drops", 1000)),
                        static_cast<int>(o.num("drops-per-turn", 3)),
                        static_cast<int>(o.num("tokens", 64)),
+                       static_cast<int>(o.num("away-ms", 20)),
                        static_cast<unsigned>(o.num("seed", 1))};
         return run_resume(c);
     }

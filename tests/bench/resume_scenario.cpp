@@ -46,7 +46,8 @@ class ResumeClient final : public ConnectionListener {
     enum class Phase { kIdle, kPosting, kStreaming };
     void start_turn();
     void plan_drops();
-    void drop_and_reconnect();
+    void drop();
+    void reconnect();
     void on_status(int status) override;
     void on_body(std::string_view bytes) override;
     void on_complete(bool keep_alive) override;
@@ -72,10 +73,12 @@ class ResumeClient final : public ConnectionListener {
     std::string text_;
     bool dropping_ = false, done_ = false, reconnected_ = false;
     double reconnect_at_ = 0;  // > 0 until the first event after a reconnect
+    double away_until_ = 0;    // > 0 while dropped: when to reconnect
 };
 
 void ResumeClient::tick(bool keep_going) {
-    if (dropping_) drop_and_reconnect();
+    if (dropping_) drop();
+    if (away_until_ > 0 && now_s() >= away_until_) reconnect();
     if (phase_ == Phase::kIdle && keep_going) start_turn();
 }
 
@@ -95,7 +98,7 @@ void ResumeClient::plan_drops() {
     drops_.erase(std::unique(drops_.begin(), drops_.end()), drops_.end());
 }
 
-void ResumeClient::drop_and_reconnect() {
+void ResumeClient::drop() {
     dropping_ = false;
     drops_.pop_back();
     ++totals_.drops;
@@ -103,6 +106,11 @@ void ResumeClient::drop_and_reconnect() {
     parser_.reset();
     status_ = 0;
     done_ = false;
+    away_until_ = now_s() + cfg_.away_ms / 1000.0;
+}
+
+void ResumeClient::reconnect() {
+    away_until_ = 0;
     reconnect_at_ = now_s();
     reconnected_ = true;
     conn_.send(stream_request(url_, last_seq_ > 0 ? last_seq_ : -1), this);
@@ -240,11 +248,12 @@ int run_resume(const ResumeConfig& cfg) {
     double wall = now_s() - start, cpu = own_cpu_seconds() - cpu0;
     long mismatches = count_mismatches(api, totals);
     std::printf(
-        "resume: %ld drops over %ld turns; reconnect -> first replayed event p50 %.2f ms "
-        "p99 %.2f ms; %ld gaps, %ld duplicates, %ld texts differing from the stored "
-        "reply, %ld errors\n",
-        totals.drops, totals.turns, totals.reconnect_ms.percentile(50),
-        totals.reconnect_ms.percentile(99), totals.gaps, totals.dups, mismatches, totals.errors);
+        "resume: %ld drops over %ld turns (away %d ms each); reconnect -> first replayed event "
+        "p50 %.2f ms p90 %.2f ms p99 %.2f ms; %ld gaps, %ld duplicates, %ld texts differing "
+        "from the stored reply, %ld errors\n",
+        totals.drops, totals.turns, cfg.away_ms, totals.reconnect_ms.percentile(50),
+        totals.reconnect_ms.percentile(90), totals.reconnect_ms.percentile(99), totals.gaps,
+        totals.dups, mismatches, totals.errors);
     result("resume_drops", static_cast<double>(totals.drops));
     result("resume_p50_ms", totals.reconnect_ms.percentile(50));
     result("resume_p99_ms", totals.reconnect_ms.percentile(99));
