@@ -14,8 +14,9 @@ DROP FUNCTION claim_turn(text, double precision);
 CREATE FUNCTION claim_turns(p_owner text, p_lease_s double precision, p_limit integer,
                             p_history integer DEFAULT 500)
 RETURNS TABLE(turn_id uuid, attempt integer, seq_base bigint, model text, agent_id text,
-              user_message_id uuid, deadline timestamptz, prompt jsonb)
--- plpgsql, not sql: PostgreSQL plans a non-inlined SQL function's body on every call (~3 ms
+              user_message_id uuid, deadline timestamptz, prompt json)
+-- json, not jsonb: the worker parses the text anyway, and building jsonb per message cost more
+-- than the rest of the claim. plpgsql, not sql: PostgreSQL plans a non-inlined SQL function's body on every call (~3 ms
 -- here); plpgsql keeps the plan.
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -38,9 +39,9 @@ BEGIN
     )
     SELECT c.id, c.attempt, c.last_seq, c.model, coalesce(c.agent_id, conv.agent_id),
            c.user_message_id, c.deadline,
-           jsonb_build_object('system', system.content, 'messages',
-               (SELECT coalesce(jsonb_agg(h.item ORDER BY h.pos), '[]'::jsonb)
-                FROM (SELECT m.pos, jsonb_build_object('id', m.id, 'role', m.role,
+           json_build_object('system', system.content, 'messages',
+               (SELECT coalesce(json_agg(h.item ORDER BY h.pos), '[]'::json)
+                FROM (SELECT m.pos, json_build_object('id', m.id, 'role', m.role,
                              'content', coalesce(m.edited_content, m.content)) AS item
                       FROM messages m
                       WHERE m.conversation_id = c.conversation_id AND m.pos <= um.pos
@@ -102,4 +103,115 @@ LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (SELECT coalesce(string_agg(array_to_string(tokens, ''), '' ORDER BY seq_from), '')
             FROM turn_chunks WHERE turn_id = p_turn AND attempt = p_attempt);
+END $$;
+
+-- A turn that was never claimed has no tokens: its JSON needs no look-up in the token log
+-- (post_message and regenerate answer such turns on every call).
+CREATE OR REPLACE FUNCTION turn_json(t turns) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', t.id, 'conversation_id', t.conversation_id,
+        'user_message_id', t.user_message_id, 'status', t.status, 'attempt', t.attempt,
+        'content', CASE WHEN t.attempt = 0 THEN '' ELSE turn_text(t.id, t.attempt) END,
+        'last_seq', t.last_seq,
+        'message_id', t.message_id, 'model', t.model, 'usage', t.usage, 'error', t.error,
+        'finish_reason', t.finish_reason, 'dead_lettered', t.dead_lettered_at IS NOT NULL,
+        'created_at', t.created_at, 'started_at', t.started_at, 'finished_at', t.finished_at)
+$$;
+
+-- Serialises one user's turn submissions (post, regenerate) so the running-turn limit holds.
+-- A transaction-scoped advisory lock: unlike SELECT ... FOR UPDATE on the user row it writes
+-- nothing (a row lock dirties the page and writes WAL on every message).
+CREATE FUNCTION lock_user_turns(p_user uuid) RETURNS void LANGUAGE sql AS $$
+    SELECT pg_advisory_xact_lock(hashtextextended('turns:' || p_user::text, 0))
+$$;
+
+-- Inserts a queued interactive turn; CH409 when the conversation already has one queued or
+-- running (ON CONFLICT on the partial unique index, not an exception block: that would open a
+-- subtransaction on every call).
+CREATE FUNCTION enqueue_turn(p_user uuid, p_conversation uuid, p_message uuid, p_model text,
+                             p_idempotency_key text) RETURNS turns LANGUAGE plpgsql AS $$
+DECLARE
+    t turns;
+BEGIN
+    INSERT INTO turns(conversation_id, user_id, user_message_id, model, idempotency_key)
+    VALUES (p_conversation, p_user, p_message, p_model, p_idempotency_key)
+    ON CONFLICT (conversation_id) WHERE status IN ('queued', 'running') AND replay_id IS NULL
+    DO NOTHING
+    RETURNING * INTO t;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'this conversation already has a reply in progress; wait for it or cancel it'
+            USING ERRCODE = 'CH409';
+    END IF;
+    RETURN t;
+END $$;
+
+-- 003's post_message with fewer statements: the advisory lock above, and the conversation's
+-- check and its updated_at bump in one UPDATE (an error later rolls the bump back with the rest).
+CREATE OR REPLACE FUNCTION post_message(p_user uuid, p_conversation uuid, p_content text,
+                                        p_model text, p_idempotency_key text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    max_running integer;
+    m messages;
+    t turns;
+    running integer;
+    replay jsonb;
+BEGIN
+    IF p_idempotency_key IS NOT NULL THEN
+        replay := idempotent_replay(p_user, p_conversation, p_idempotency_key);
+        IF replay IS NOT NULL THEN RETURN replay; END IF;
+    END IF;
+    PERFORM lock_user_turns(p_user);
+    -- Checked again under the lock: a retry racing its original waits and replays its answer.
+    IF p_idempotency_key IS NOT NULL THEN
+        replay := idempotent_replay(p_user, p_conversation, p_idempotency_key);
+        IF replay IS NOT NULL THEN RETURN replay; END IF;
+    END IF;
+    UPDATE conversations SET updated_at = now()
+    WHERE id = p_conversation AND user_id = p_user AND deleted_at IS NULL;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'conversation not found' USING ERRCODE = 'CH404';
+    END IF;
+    SELECT u.max_running_turns INTO max_running FROM users u WHERE u.id = p_user;
+    SELECT count(*) INTO running FROM turns
+    WHERE user_id = p_user AND status IN ('queued', 'running') AND replay_id IS NULL;
+    IF running >= max_running THEN
+        RAISE EXCEPTION 'you already have % turns queued or running (limit %)',
+            running, max_running USING ERRCODE = 'CH429';
+    END IF;
+    INSERT INTO messages(conversation_id, role, content, model)
+    VALUES (p_conversation, 'user', p_content, p_model) RETURNING * INTO m;
+    t := enqueue_turn(p_user, p_conversation, m.id, p_model, p_idempotency_key);
+    RETURN jsonb_build_object('message', message_json(m), 'turn', turn_json(t));
+END $$;
+
+-- 003's regenerate_message under the same lock as post_message (both count running turns).
+CREATE OR REPLACE FUNCTION regenerate_message(p_user uuid, p_conversation uuid, p_message uuid,
+                                              p_model text) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    max_running integer;
+    m messages;
+    running integer;
+BEGIN
+    PERFORM lock_user_turns(p_user);
+    UPDATE conversations SET updated_at = now()
+    WHERE id = p_conversation AND user_id = p_user AND deleted_at IS NULL;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'message not found' USING ERRCODE = 'CH404';
+    END IF;
+    SELECT * INTO m FROM messages WHERE id = p_message AND conversation_id = p_conversation;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'message not found' USING ERRCODE = 'CH404';
+    END IF;
+    IF m.role <> 'user' THEN
+        RAISE EXCEPTION 'regenerate takes the id of a user message' USING ERRCODE = 'CH409';
+    END IF;
+    SELECT u.max_running_turns INTO max_running FROM users u WHERE u.id = p_user;
+    SELECT count(*) INTO running FROM turns
+    WHERE user_id = p_user AND status IN ('queued', 'running') AND replay_id IS NULL;
+    IF running >= max_running THEN
+        RAISE EXCEPTION 'you already have % turns queued or running (limit %)',
+            running, max_running USING ERRCODE = 'CH429';
+    END IF;
+    RETURN jsonb_build_object('turn',
+        turn_json(enqueue_turn(p_user, p_conversation, m.id, coalesce(p_model, m.model), NULL)));
 END $$;
