@@ -101,6 +101,32 @@ BOOST_AUTO_TEST_CASE(running_turn_limit_answers_429) {
     BOOST_TEST(!r.header("retry-after").empty());
 }
 
+// The limit holds when a user's posts race each other (they serialise on a per-user lock).
+BOOST_AUTO_TEST_CASE(running_turn_limit_holds_for_concurrent_posts) {
+    auto limited = new_user({"--max-running", "2"});
+    std::vector<std::string> conversations;
+    for (int i = 0; i < 6; ++i) conversations.push_back(create_conversation(limited));
+    std::vector<Reply> replies(conversations.size());
+    std::vector<std::thread> senders;
+    for (size_t i = 0; i < conversations.size(); ++i) {
+        senders.emplace_back([&, i] {
+            // /slow keeps an accepted turn running for seconds, past every other post.
+            replies[i] = limited.post("/api/v1/conversations/" + conversations[i] + "/messages",
+                                      R"({"content":"/slow race for the limit"})");
+        });
+    }
+    for (auto& t : senders) t.join();
+    std::vector<std::string> accepted;
+    for (const auto& r : replies) {
+        if (r.status == 202)
+            accepted.push_back(r.json()->getObject("turn")->getValue<std::string>("id"));
+        else
+            BOOST_TEST(r.is_problem(429), r.body);
+    }
+    BOOST_TEST(accepted.size() == 2u);
+    for (const auto& id : accepted) limited.post("/api/v1/turns/" + id + "/cancel", "");
+}
+
 BOOST_AUTO_TEST_CASE(request_rate_limit_answers_429_with_retry_after) {
     auto limited = new_user({"--rate", "3"});
     int limited_count = 0;
