@@ -87,7 +87,7 @@ FAST=(CHAT_WORKERS="${CHAT_BENCH_WORKERS:-2}" CHAT_WORKER_CONCURRENCY="${CHAT_BE
 
 # Seconds a scenario takes with 3 runs (stack starts included), measured on 2 cores. A scenario
 # runs once instead when its full runs and those of the scenarios after it would pass the budget.
-declare -A FULL_COST=([turns]=75 [fanout]=35 [resume]=35 [streams]=110 [backlog]=120)
+declare -A FULL_COST=([turns]=90 [fanout]=35 [resume]=35 [streams]=110 [backlog]=120)
 REMAINING_COST=0
 for s in $SCENARIOS; do REMAINING_COST=$((REMAINING_COST + ${FULL_COST[$s]:-0})); done
 runs_now() {
@@ -123,6 +123,9 @@ bench_turns() {
     stack_start "${FAST[@]}" CHAT_LOCAL_TOKENS=64 CHAT_LOCAL_DELAY_MS=0
     run_scenario turns_c64 "$(runs_now)" turns --port "$CHAT_HTTP_PORT" --clients 64 --warmup 1 --duration 5
     run_scenario turns_c16 "$(runs_now)" turns --port "$CHAT_HTTP_PORT" --clients 16 --warmup 1 --duration 5
+    # One client: the latency of the path itself, with no queue in front of any stage (a closed
+    # loop of 16 clients keeps the machine saturated, so its latencies are 16 / throughput).
+    run_scenario turns_c1 "$(runs_now)" turns --port "$CHAT_HTTP_PORT" --clients 1 --warmup 1 --duration 4
 }
 
 bench_fanout() {
@@ -133,7 +136,7 @@ bench_fanout() {
 bench_resume() {
     # 5 ms a token: drops land while tokens still flow, so live and replayed tokens must merge.
     stack_start "${FAST[@]}" CHAT_STREAM_PROCS=2 CHAT_LOCAL_TOKENS=64 CHAT_LOCAL_DELAY_MS=5
-    run_scenario resume "$(runs_now)" resume --port "$CHAT_HTTP_PORT" --clients 32 --drops 1000 --tokens 64
+    run_scenario resume "$(runs_now)" resume --port "$CHAT_HTTP_PORT" --clients 32 --drops 1000 --tokens 64 --away-ms 20
 }
 
 bench_streams() {
@@ -180,6 +183,8 @@ report() {
     check "turns/s at C=64" "$(median turns_c64 turns_per_s)" 1000 ge
     check "POST->first token p50 ms at C=16" "$(median turns_c16 ttft_p50_ms)" 5 lt
     check "POST->first token p99 ms at C=16" "$(median turns_c16 ttft_p99_ms)" 25 lt
+    check "POST->first token p50 ms at C=1 (no queue)" "$(median turns_c1 ttft_p50_ms)" 5 lt
+    check "POST->first token p99 ms at C=1 (no queue)" "$(median turns_c1 ttft_p99_ms)" 25 lt
     check "streams held (of $STREAMS)" "$(median streams streams_held)" "$STREAMS" ge
     check "stack RSS MiB holding the streams" "$(median streams rss_mib_streams)" 512 lt
     check "fan-out token events/s" "$(median fanout events_per_s)" 200000 ge
@@ -203,6 +208,7 @@ write_json() {
   "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
   "machine": {"cores": $CORES, "memory_mib": $MEM_MIB, "cpu": "$CPU_MODEL"},
   "config": {"runs": {"turns_c64": $(nruns turns_c64), "turns_c16": $(nruns turns_c16),
+                      "turns_c1": $(nruns turns_c1),
                       "fanout": $(nruns fanout), "resume": $(nruns resume),
                       "streams": $(nruns streams), "backlog": $(nruns backlog)},
              "pg_fsync": "$CHAT_PG_FSYNC", "streams": $STREAMS, "bench_users": $BENCH_USERS,
@@ -219,11 +225,16 @@ write_json() {
   "ttft_p99_ms_c16": $(median turns_c16 ttft_p99_ms),
   "done_p50_ms_c16": $(median turns_c16 done_p50_ms),
   "done_p99_ms_c16": $(median turns_c16 done_p99_ms),
+  "turns_per_s_c1": $(median turns_c1 turns_per_s),
+  "post_p50_ms_c1": $(median turns_c1 post_p50_ms),
+  "ttft_p50_ms_c1": $(median turns_c1 ttft_p50_ms),
+  "ttft_p99_ms_c1": $(median turns_c1 ttft_p99_ms),
   "streams_held": $(median streams streams_held),
   "rss_mib_streams": $(median streams rss_mib_streams),
   "pss_mib_streams": $(median streams pss_mib_streams),
   "rss_mib_per_1000_streams": $(median streams rss_mib_per_1000_streams),
   "events_per_s": $(median fanout events_per_s),
+  "resume_away_ms": 20,
   "resume_p50_ms": $(median resume resume_p50_ms),
   "resume_p99_ms": $(median resume resume_p99_ms),
   "resume_gaps": $(total resume resume_gaps),
