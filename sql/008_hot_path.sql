@@ -124,6 +124,21 @@ CREATE FUNCTION lock_user_turns(p_user uuid) RETURNS void LANGUAGE sql AS $$
     SELECT pg_advisory_xact_lock(hashtextextended('turns:' || p_user::text, 0))
 $$;
 
+-- CH429 unless the user may have one more turn queued or running. Call under lock_user_turns.
+CREATE FUNCTION require_turn_slot(p_user uuid) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    max_running integer;
+    running integer;
+BEGIN
+    SELECT u.max_running_turns INTO max_running FROM users u WHERE u.id = p_user;
+    SELECT count(*) INTO running FROM turns
+    WHERE user_id = p_user AND status IN ('queued', 'running') AND replay_id IS NULL;
+    IF running >= max_running THEN
+        RAISE EXCEPTION 'you already have % turns queued or running (limit %)',
+            running, max_running USING ERRCODE = 'CH429';
+    END IF;
+END $$;
+
 -- Inserts a queued interactive turn; CH409 when the conversation already has one queued or
 -- running (ON CONFLICT on the partial unique index, not an exception block: that would open a
 -- subtransaction on every call).
@@ -150,10 +165,8 @@ CREATE OR REPLACE FUNCTION post_message(p_user uuid, p_conversation uuid, p_cont
                                         p_model text, p_idempotency_key text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
-    max_running integer;
     m messages;
     t turns;
-    running integer;
     replay jsonb;
 BEGIN
     IF p_idempotency_key IS NOT NULL THEN
@@ -171,13 +184,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'conversation not found' USING ERRCODE = 'CH404';
     END IF;
-    SELECT u.max_running_turns INTO max_running FROM users u WHERE u.id = p_user;
-    SELECT count(*) INTO running FROM turns
-    WHERE user_id = p_user AND status IN ('queued', 'running') AND replay_id IS NULL;
-    IF running >= max_running THEN
-        RAISE EXCEPTION 'you already have % turns queued or running (limit %)',
-            running, max_running USING ERRCODE = 'CH429';
-    END IF;
+    PERFORM require_turn_slot(p_user);
     INSERT INTO messages(conversation_id, role, content, model)
     VALUES (p_conversation, 'user', p_content, p_model) RETURNING * INTO m;
     t := enqueue_turn(p_user, p_conversation, m.id, p_model, p_idempotency_key);
@@ -188,9 +195,7 @@ END $$;
 CREATE OR REPLACE FUNCTION regenerate_message(p_user uuid, p_conversation uuid, p_message uuid,
                                               p_model text) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
-    max_running integer;
     m messages;
-    running integer;
 BEGIN
     PERFORM lock_user_turns(p_user);
     UPDATE conversations SET updated_at = now()
@@ -205,13 +210,7 @@ BEGIN
     IF m.role <> 'user' THEN
         RAISE EXCEPTION 'regenerate takes the id of a user message' USING ERRCODE = 'CH409';
     END IF;
-    SELECT u.max_running_turns INTO max_running FROM users u WHERE u.id = p_user;
-    SELECT count(*) INTO running FROM turns
-    WHERE user_id = p_user AND status IN ('queued', 'running') AND replay_id IS NULL;
-    IF running >= max_running THEN
-        RAISE EXCEPTION 'you already have % turns queued or running (limit %)',
-            running, max_running USING ERRCODE = 'CH429';
-    END IF;
+    PERFORM require_turn_slot(p_user);
     RETURN jsonb_build_object('turn',
         turn_json(enqueue_turn(p_user, p_conversation, m.id, coalesce(p_model, m.model), NULL)));
 END $$;
