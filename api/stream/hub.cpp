@@ -167,8 +167,9 @@ void Hub::open_stream(NewStream n, Clock::time_point now) {
     append_stream_preamble(head, cfg_.retry_ms);
     s.out.append(head);
     streams_.emplace(id, std::move(owned));
-    // Subscribe first, then read the snapshot: live events from now on are buffered by the
-    // state, and whatever was published before is either persisted or shows up as a gap.
+    // Register first, take the turn's recent live events, then read the snapshot: live events
+    // from now on reach the state, and whatever was published before is in memory, persisted,
+    // or shows up as a gap.
     subs_.add(s.turn_id, id);
     ++opened_total_;
     mark_dirty(s);
