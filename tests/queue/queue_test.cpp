@@ -157,3 +157,47 @@ BOOST_AUTO_TEST_CASE(release_on_shutdown_does_not_spend_an_attempt) {
     BOOST_REQUIRE(again);
     BOOST_TEST(again->attempt == 2);
 }
+
+BOOST_AUTO_TEST_CASE(one_claim_hands_out_several_distinct_turns_most_urgent_first) {
+    ScratchDatabase db;
+    auto ids = db.enqueue_turns(5);
+    db.conn().exec("UPDATE turns SET priority = 10 WHERE id = $1", {ids[0]});
+    TurnQueue q(db.conn(), "w", 30);
+    auto first = q.claim_batch(3);
+    BOOST_REQUIRE_EQUAL(first.size(), 3u);
+    auto rest = q.claim_batch(10);
+    BOOST_REQUIRE_EQUAL(rest.size(), 2u);
+    BOOST_TEST(rest.back().turn_id == ids[0], "the low-priority turn comes last");
+    std::set<std::string> all;
+    for (const auto& t : first) all.insert(t.turn_id);
+    for (const auto& t : rest) all.insert(t.turn_id);
+    BOOST_TEST(all.size() == 5u);
+    for (const auto& t : first) BOOST_TEST(t.attempt == 1);
+    BOOST_TEST(q.claim_batch(4).empty());
+    BOOST_TEST(status_of(db.conn(), ids[0]) == "running");
+}
+
+BOOST_AUTO_TEST_CASE(a_claimed_prompt_holds_only_the_newest_history) {
+    ScratchDatabase db;
+    auto seed = db.enqueue_turns(1).at(0);
+    auto& c = db.conn();
+    auto user = c.exec("SELECT user_id FROM turns WHERE id = $1", {seed}).str(0, 0);
+    auto conv =
+        c.exec("INSERT INTO conversations(user_id) VALUES ($1) RETURNING id", {user}).str(0, 0);
+    for (const char* text : {"one", "two", "three", "four"}) {
+        c.exec("INSERT INTO messages(conversation_id, role, content) VALUES ($1, 'user', $2)",
+               {conv, text});
+    }
+    auto turn =
+        c.exec("SELECT post_message($1, $2, 'five', NULL, NULL)->'turn'->>'id'", {user, conv})
+            .str(0, 0);
+    TurnQueue q(c, "w", 30, 3);
+    for (const auto& t : q.claim_batch(2)) {
+        if (t.turn_id != turn) continue;
+        BOOST_TEST(t.prompt_json.find("\"two\"") == std::string::npos, t.prompt_json);
+        BOOST_TEST(t.prompt_json.find("\"three\"") != std::string::npos, t.prompt_json);
+        BOOST_TEST(t.prompt_json.find("\"five\"") != std::string::npos, t.prompt_json);
+        return;
+    }
+    BOOST_FAIL("the turn was not claimed");
+}
