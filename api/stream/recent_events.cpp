@@ -9,7 +9,6 @@ void RecentEvents::record(const wire::TurnEvent& e, Clock::time_point now) {
         t.events.clear();
         t.bytes = 0;
         t.attempt = e.attempt;
-        t.ended = false;
     }
     t.last = now;
     t.ended = e.kind == wire::Kind::Done || e.kind == wire::Kind::Error;
