@@ -105,6 +105,9 @@ test('send with Enter, the reply streams and equals the stored message', async (
   await bubble.waitFor();
   assert.match(await bubble.locator('.usage').textContent(), /\d/);
   assert.equal(await page.evaluate(() => document.activeElement.id), 'compose-input');
+  // announce() clears the live region and sets the text 50 ms later (so repeats are read too).
+  await page.waitForFunction(() => /\S/.test(document.querySelector('#announcer')?.textContent ?? ''), null, { timeout: 2000 })
+    .catch(() => null);
   assert.match(await page.textContent('#announcer'), /\S/, 'the live region announced nothing');
   const sent = await page.locator('li.message.user .message-body').last().innerText();
   assert.match(sent, /first line\s+second line/);
