@@ -13,6 +13,42 @@ bool parse_number(std::string_view s, T& out) {
     return !s.empty() && ec == std::errc() && p == s.data() + s.size();
 }
 
+constexpr std::string_view kTokensKind = "tokens";
+
+// "<bytes>:<text>" repeated; all or nothing, so a damaged message never yields a seq gap.
+std::vector<TurnEvent> split_tokens(TurnEvent first, std::string_view data) {
+    std::vector<TurnEvent> out;
+    int64_t seq = first.seq;
+    while (!data.empty()) {
+        auto colon = data.find(':');
+        size_t n = 0;
+        if (colon == std::string_view::npos || !parse_number(data.substr(0, colon), n) ||
+            n > data.size() - colon - 1)
+            return {};
+        TurnEvent e{first.turn_id, Kind::Token, first.attempt, seq++,
+                    std::string(data.substr(colon + 1, n))};
+        out.push_back(std::move(e));
+        data.remove_prefix(colon + 1 + n);
+    }
+    return out;
+}
+
+std::string event_header(std::string_view turn_id, std::string_view kind, int attempt, int64_t seq,
+                         size_t data_size) {
+    std::string m;
+    m.reserve(kTurnPrefix.size() + turn_id.size() + kind.size() + 28 + data_size);
+    m += kTurnPrefix;
+    m += turn_id;
+    m += ' ';
+    m += kind;
+    m += ' ';
+    m += std::to_string(attempt);
+    m += ' ';
+    m += std::to_string(seq);
+    m += '\n';
+    return m;
+}
+
 }  // namespace
 
 std::string_view kind_name(Kind k) {
@@ -30,19 +66,29 @@ std::string_view kind_name(Kind k) {
 }
 
 void publish(zmq::socket_t& pub, const TurnEvent& e) {
-    auto kind = kind_name(e.kind);
-    std::string m;
-    m.reserve(kTurnPrefix.size() + e.turn_id.size() + kind.size() + 28 + e.data.size());
-    m += kTurnPrefix;
-    m += e.turn_id;
-    m += ' ';
-    m += kind;
-    m += ' ';
-    m += std::to_string(e.attempt);
-    m += ' ';
-    m += std::to_string(e.seq);
-    m += '\n';
+    auto m = event_header(e.turn_id, kind_name(e.kind), e.attempt, e.seq, e.data.size());
     m += e.data;
+    pub.send(zmq::buffer(m), zmq::send_flags::none);
+}
+
+void publish_tokens(zmq::socket_t& pub, std::string_view turn_id, int attempt, int64_t first_seq,
+                    const std::vector<std::string>& tokens) {
+    if (tokens.empty()) return;
+    if (tokens.size() == 1) {
+        auto m =
+            event_header(turn_id, kind_name(Kind::Token), attempt, first_seq, tokens[0].size());
+        m += tokens[0];
+        pub.send(zmq::buffer(m), zmq::send_flags::none);
+        return;
+    }
+    size_t size = 0;
+    for (const auto& t : tokens) size += t.size() + 8;
+    auto m = event_header(turn_id, kTokensKind, attempt, first_seq, size);
+    for (const auto& t : tokens) {
+        m += std::to_string(t.size());
+        m += ':';
+        m += t;
+    }
     pub.send(zmq::buffer(m), zmq::send_flags::none);
 }
 
@@ -56,24 +102,27 @@ void publish_cancel(zmq::socket_t& pub, std::string_view turn_id) {
     pub.send(zmq::buffer(topic), zmq::send_flags::none);
 }
 
-std::optional<TurnEvent> parse_turn_event(const std::vector<zmq::message_t>& f) {
-    if (f.size() != 1) return std::nullopt;
+std::vector<TurnEvent> parse_turn_events(const std::vector<zmq::message_t>& f) {
+    std::vector<TurnEvent> out;
+    if (f.size() != 1) return out;
     auto m = f[0].to_string_view();
-    if (m.substr(0, kTurnPrefix.size()) != kTurnPrefix) return std::nullopt;
+    if (m.substr(0, kTurnPrefix.size()) != kTurnPrefix) return out;
     auto eol = m.find('\n');
-    if (eol == std::string_view::npos) return std::nullopt;
+    if (eol == std::string_view::npos) return out;
     auto header = m.substr(kTurnPrefix.size(), eol - kTurnPrefix.size());
     std::string_view fields[4];
     for (int i = 0; i < 4; ++i) {
         auto sp = i < 3 ? header.find(' ') : header.size();
-        if (sp == std::string_view::npos) return std::nullopt;
+        if (sp == std::string_view::npos) return out;
         fields[i] = header.substr(0, sp);
         header.remove_prefix(std::min(sp + 1, header.size()));
     }
-    if (!header.empty()) return std::nullopt;  // a fifth field
+    if (!header.empty() || !is_uuid(fields[0])) return out;  // a fifth field, or no turn id
     TurnEvent e;
-    if (!is_uuid(fields[0])) return std::nullopt;
+    if (!parse_number(fields[2], e.attempt) || !parse_number(fields[3], e.seq)) return out;
     e.turn_id = std::string(fields[0]);
+    auto data = m.substr(eol + 1);
+    if (fields[1] == kTokensKind) return split_tokens(std::move(e), data);
     if (fields[1] == "start")
         e.kind = Kind::Start;
     else if (fields[1] == "token")
@@ -83,10 +132,10 @@ std::optional<TurnEvent> parse_turn_event(const std::vector<zmq::message_t>& f) 
     else if (fields[1] == "error")
         e.kind = Kind::Error;
     else
-        return std::nullopt;
-    if (!parse_number(fields[2], e.attempt) || !parse_number(fields[3], e.seq)) return std::nullopt;
-    e.data = std::string(m.substr(eol + 1));
-    return e;
+        return out;
+    e.data = std::string(data);
+    out.push_back(std::move(e));
+    return out;
 }
 
 std::vector<zmq::message_t> recv_multipart(zmq::socket_t& s) {

@@ -9,6 +9,8 @@
 //   token: data = the token's UTF-8 text (any bytes, newlines included); seq = its number
 //   done:  data = JSON {"message_id","usage","finish_reason","status"}; seq = last token seq
 //   error: data = JSON {"code","message","retryable"}; seq = last token seq
+//   tokens: several consecutive tokens, seq = the first one's; data = "<bytes>:<text>" for each
+//           (a worker sends what its generator gave between two waits as one message)
 // Queue wake-up, topic "q", 1 frame: a turn was queued; idle workers try to claim.
 // Cancel, topic "c/<turn-uuid>", 1 frame: the worker holding that turn stops it.
 #pragma once
@@ -16,7 +18,6 @@
 #include <zmq.hpp>
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,11 +42,15 @@ std::string_view kind_name(Kind k);
 
 // Sends a turn event as one message.
 void publish(zmq::socket_t& pub, const TurnEvent& e);
+// Sends consecutive tokens, the first numbered first_seq, as one message ("token" when one).
+void publish_tokens(zmq::socket_t& pub, std::string_view turn_id, int attempt, int64_t first_seq,
+                    const std::vector<std::string>& tokens);
 void publish_wake(zmq::socket_t& pub);
 void publish_cancel(zmq::socket_t& pub, std::string_view turn_id);
 
-// Validates and decodes a received turn event; malformed frames give nullopt (dropped).
-std::optional<TurnEvent> parse_turn_event(const std::vector<zmq::message_t>& frames);
+// Validates and decodes a received message into its turn events (several for "tokens", each a
+// Token event with its own seq); malformed frames give none (dropped).
+std::vector<TurnEvent> parse_turn_events(const std::vector<zmq::message_t>& frames);
 
 // Receives all frames of one message without blocking; empty when nothing is waiting.
 std::vector<zmq::message_t> recv_multipart(zmq::socket_t& s);

@@ -6,6 +6,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace chat::gen {
@@ -44,13 +46,38 @@ struct Result {
     long retry_after_ms = 0;  // upstream's hint (e.g. Retry-After), 0 = none
 };
 
-// Called for each token, in order. Returns false to stop generation (cancel or lost lease).
-using TokenSink = std::function<bool(std::string_view token)>;
+// Where a generator's tokens go. The sink is called for each token, in order, and returns false
+// to stop generation (cancel or lost lease). A generator calls pause() before it waits (on the
+// network, on a timer): the sink may hold tokens back to send several in one message, and pause()
+// is its cue to send them, so holding adds no latency.
+class TokenSink {
+  public:
+    using OnToken = std::function<bool(std::string_view token)>;
+    using OnPause = std::function<void()>;
+
+    TokenSink(OnToken on_token, OnPause on_pause)
+        : on_token_(std::move(on_token)), on_pause_(std::move(on_pause)) {}
+    // Any callable taking a token: a sink with nothing to hold back.
+    template <typename F,
+              typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, TokenSink> &&
+                                          std::is_invocable_r_v<bool, F&, std::string_view>>>
+    TokenSink(F on_token) : on_token_(std::move(on_token)) {}  // NOLINT: implicit on purpose
+
+    bool operator()(std::string_view token) const { return on_token_(token); }
+    void pause() const {
+        if (on_pause_) on_pause_();
+    }
+
+  private:
+    OnToken on_token_;
+    OnPause on_pause_;
+};
 
 class Generator {
   public:
     virtual ~Generator() = default;
-    // Blocks until generation ends. Must honour a false return from sink within a token.
+    // Blocks until generation ends. Must honour a false return from sink within a token, and
+    // call sink.pause() before each wait.
     virtual Result generate(const Prompt& prompt, const TokenSink& sink) = 0;
 };
 

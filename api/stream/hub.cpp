@@ -235,7 +235,7 @@ void Hub::drain_live(Clock::time_point now) {
     for (int i = 0; i < kMaxLivePerRound; ++i) {
         auto frames = wire::recv_multipart(sub_);
         if (frames.empty()) return;
-        if (auto e = wire::parse_turn_event(frames)) dispatch(*e, now);
+        for (const auto& e : wire::parse_turn_events(frames)) dispatch(e, now);
     }
     zmq_backlog_ = true;
 }

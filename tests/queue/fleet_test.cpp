@@ -51,8 +51,9 @@ BOOST_AUTO_TEST_CASE(backlog_is_drained_by_three_workers_without_loss_or_duplica
                        "WHERE m.content <> turn_text(t.id, t.attempt)") == 0);
     BOOST_TEST(f.count("SELECT count(DISTINCT lease_owner) FROM turns") == 0);  // all released
     // Each turn records what was sent to the model.
-    BOOST_TEST(f.count("SELECT count(*) FROM turns WHERE jsonb_array_length(context->'message_ids') "
-                       "<> 1") == 0);
+    BOOST_TEST(
+        f.count("SELECT count(*) FROM turns WHERE jsonb_array_length(context->'message_ids') "
+                "<> 1") == 0);
     BOOST_TEST(f.count("SELECT count(*) FROM workers WHERE seen_at > now() - interval '15 s'") ==
                3);
 }
@@ -82,8 +83,8 @@ BOOST_AUTO_TEST_CASE(a_turn_whose_worker_is_killed_is_finished_by_another_with_a
     wait_until(
         [&] {
             for (auto fr = wire::recv_multipart(sub); !fr.empty(); fr = wire::recv_multipart(sub)) {
-                auto e = wire::parse_turn_event(fr);
-                if (e && e->kind == wire::Kind::Start && e->attempt == 2) saw_restart = true;
+                for (const auto& e : wire::parse_turn_events(fr))
+                    if (e.kind == wire::Kind::Start && e.attempt == 2) saw_restart = true;
             }
             return saw_restart;
         },
@@ -95,8 +96,14 @@ BOOST_AUTO_TEST_CASE(sigterm_lets_the_in_flight_turn_finish) {
     Fleet f;
     auto id = f.db.enqueue_turns(1).at(0);
     auto& w = f.start_worker({{"CHAT_LOCAL_TOKENS", "40"}, {"CHAT_LOCAL_DELAY_MS", "25"}});
+    // Generating, not just claimed: a turn claimed but not started is handed back at once.
     BOOST_REQUIRE(wait_until(
-        [&] { return f.scalar("SELECT status FROM turns WHERE id = $1", {id}) == "running"; },
+        [&] {
+            return f.count(
+                       "SELECT count(*) FROM turns t JOIN turn_chunks c ON c.turn_id = t.id "
+                       "WHERE t.id = $1 AND t.status = 'running'",
+                       {id}) > 0;
+        },
         10000));
     w.signal(SIGTERM);
     BOOST_TEST(w.wait(15000) == 0);
@@ -164,4 +171,69 @@ BOOST_AUTO_TEST_CASE(a_turn_past_its_deadline_fails_instead_of_running_on) {
     BOOST_TEST(f.scalar("SELECT error->>'code' FROM turns WHERE id = $1", {id}) ==
                "deadline_exceeded");
     BOOST_TEST(f.count("SELECT last_seq FROM turns WHERE id = $1", {id}) < 100);
+}
+
+namespace {
+
+// Every message the broker carries for `turn` until its done event, each as its events.
+std::vector<std::vector<wire::TurnEvent>> messages_of(zmq::socket_t& sub, const std::string& turn) {
+    std::vector<std::vector<wire::TurnEvent>> out;
+    bool done = false;
+    wait_until(
+        [&] {
+            for (auto fr = wire::recv_multipart(sub); !fr.empty(); fr = wire::recv_multipart(sub)) {
+                auto events = wire::parse_turn_events(fr);
+                if (events.empty() || events[0].turn_id != turn) continue;
+                done = done || events.back().kind == wire::Kind::Done;
+                out.push_back(std::move(events));
+            }
+            return done;
+        },
+        15000);
+    BOOST_REQUIRE(done);
+    return out;
+}
+
+std::string tokens_text(const std::vector<std::vector<wire::TurnEvent>>& messages,
+                        size_t& token_messages) {
+    std::string text;
+    int64_t next_seq = 0;
+    token_messages = 0;
+    for (const auto& m : messages) {
+        if (m[0].kind != wire::Kind::Token) continue;
+        ++token_messages;
+        for (const auto& e : m) {
+            if (next_seq != 0) BOOST_TEST(e.seq == next_seq);  // consecutive, no gap, no repeat
+            next_seq = e.seq + 1;
+            text += e.data;
+        }
+    }
+    return text;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(tokens_go_out_together_until_the_generator_waits) {
+    Fleet f;
+    zmq::context_t ctx;
+    auto sub = wire::make_subscriber(ctx, f.sub);
+    sub.set(zmq::sockopt::subscribe, wire::kTurnPrefix);
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(200));  // the subscription reaches the broker
+    auto fast = f.db.enqueue_turns(1, "all at once").at(0);
+    auto& w = f.start_worker({{"CHAT_LOCAL_TOKENS", "64"}});
+    size_t token_messages = 0;
+    // A generator that never waits: its 64 tokens leave in one message, numbered in order.
+    BOOST_TEST(tokens_text(messages_of(sub, fast), token_messages) ==
+               expected_text(fast, "all at once", 64));
+    BOOST_TEST(token_messages == 1u);
+    w.signal(SIGTERM);
+    w.wait(10000);
+
+    // One that waits between tokens (a model, a slow local reply): each leaves before the wait.
+    auto slow = f.db.enqueue_turns(1, "one by one").at(0);
+    f.start_worker({{"CHAT_LOCAL_TOKENS", "5"}, {"CHAT_LOCAL_DELAY_MS", "30"}});
+    BOOST_TEST(tokens_text(messages_of(sub, slow), token_messages) ==
+               expected_text(slow, "one by one", 5));
+    BOOST_TEST(token_messages == 5u);
 }

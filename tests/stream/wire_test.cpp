@@ -40,17 +40,45 @@ BOOST_AUTO_TEST_CASE(every_kind_round_trips_with_any_text) {
         TurnEvent e{kTurn, kind, 3, 2000007, "multi\nline \"text\" \xf0\x9f\x99\x82\n"};
         auto frames = p.round_trip(e);
         BOOST_REQUIRE_EQUAL(frames.size(), 1u);
-        auto got = parse_turn_event(frames);
-        BOOST_REQUIRE(got.has_value());
+        auto all = parse_turn_events(frames);
+        BOOST_REQUIRE_EQUAL(all.size(), 1u);
+        const auto* got = &all[0];
         BOOST_TEST(got->turn_id == kTurn);
         BOOST_TEST(static_cast<int>(got->kind) == static_cast<int>(kind));
         BOOST_TEST(got->attempt == 3);
         BOOST_TEST(got->seq == 2000007);
         BOOST_TEST(got->data == e.data);
     }
-    auto empty = parse_turn_event(p.round_trip({kTurn, Kind::Token, 1, 1, ""}));
-    BOOST_REQUIRE(empty.has_value());
-    BOOST_TEST(empty->data.empty());
+    auto empty = parse_turn_events(p.round_trip({kTurn, Kind::Token, 1, 1, ""}));
+    BOOST_REQUIRE_EQUAL(empty.size(), 1u);
+    BOOST_TEST(empty[0].data.empty());
+}
+
+BOOST_AUTO_TEST_CASE(several_tokens_travel_as_one_message_and_arrive_numbered) {
+    Pair p;
+    std::vector<std::string> tokens{
+        "Hel", "", "lo\n", "7:x", "\xf0\x9f\x99\x82", std::string(300, 'z')};
+    publish_tokens(p.pub, kTurn, 2, 1000005, tokens);
+    zmq::pollitem_t item{p.sub.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::milliseconds(2000));
+    auto frames = recv_multipart(p.sub);
+    BOOST_REQUIRE_EQUAL(frames.size(), 1u);
+    BOOST_TEST(recv_multipart(p.sub).empty());  // one message for all of them
+    auto got = parse_turn_events(frames);
+    BOOST_REQUIRE_EQUAL(got.size(), tokens.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+        BOOST_TEST(got[i].turn_id == kTurn);
+        BOOST_TEST(static_cast<int>(got[i].kind) == static_cast<int>(Kind::Token));
+        BOOST_TEST(got[i].attempt == 2);
+        BOOST_TEST(got[i].seq == 1000005 + static_cast<int64_t>(i));
+        BOOST_TEST(got[i].data == tokens[i]);
+    }
+    // A single token goes as a plain token event.
+    publish_tokens(p.pub, kTurn, 1, 9, {"only"});
+    zmq::poll(&item, 1, std::chrono::milliseconds(2000));
+    auto one = recv_multipart(p.sub);
+    BOOST_REQUIRE_EQUAL(one.size(), 1u);
+    BOOST_TEST(one[0].to_string().find(" token 1 9\nonly") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(malformed_events_are_dropped) {
@@ -60,12 +88,16 @@ BOOST_AUTO_TEST_CASE(malformed_events_are_dropped) {
           std::string("t/") + id + " token 1\nx", std::string("t/") + id + " token 1 1 9\nx",
           std::string("t/") + id + " chunk 1 1\nx", std::string("t/") + id + " token x 1\nx",
           std::string("t/") + id + " token 1 -\nx", std::string("t/") + id + " token 1 \nx",
-          std::string("t/not-a-uuid token 1 1\nx"), std::string("q"), std::string("")}) {
+          std::string("t/not-a-uuid token 1 1\nx"), std::string("q"), std::string(""),
+          std::string("t/") + id + " tokens 1 1\n",           // no tokens
+          std::string("t/") + id + " tokens 1 1\n3:abc4:de",  // the second runs past the end
+          std::string("t/") + id + " tokens 1 1\n3abc",       // no length separator
+          std::string("t/") + id + " tokens 1 1\n-1:abc"}) {
         BOOST_TEST_CONTEXT(bad) {
-            BOOST_TEST(!parse_turn_event(frames_of(bad)).has_value());
+            BOOST_TEST(parse_turn_events(frames_of(bad)).empty());
         }
     }
     auto two = frames_of(std::string("t/") + id + " token 1 1\nx");
     two.emplace_back(1);
-    BOOST_TEST(!parse_turn_event(two).has_value());
+    BOOST_TEST(parse_turn_events(two).empty());
 }

@@ -21,6 +21,8 @@ class ReplyTracker {
     // Forwards a text piece (empty pieces are skipped). False once the sink asked to stop.
     bool emit(std::string_view text);
     bool cancelled() const { return cancelled_; }
+    // The upstream's bytes so far are handled; the next read may wait.
+    void pause() const { sink_.pause(); }
 
     void set_input_tokens(int64_t n) { input_tokens_ = n; }
     void set_output_tokens(int64_t n) { output_tokens_ = n; }

@@ -10,6 +10,7 @@ gen::Result run_sse_call(const StreamingPost& request, ReplyTracker& tracker,
     StreamEnd end = post_streaming(request, [&](std::string_view bytes) {
         switch (parser.feed(bytes, handle)) {
             case SseParser::Status::Continue:
+                tracker.pause();
                 return true;
             case SseParser::Status::Stopped:
                 return false;

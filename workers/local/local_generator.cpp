@@ -115,7 +115,10 @@ Result LocalGenerator::generate(const Prompt& prompt, const TokenSink& sink) {
     int delay_ms = opts_.delay_ms;
     if (last.find("/slow") != std::string_view::npos) delay_ms = std::max(delay_ms, 60);
     for (const auto& tok : local_reply_tokens(prompt, opts_.tokens)) {
-        if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+        if (delay_ms > 0) {
+            sink.pause();
+            std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+        }
         if (!sink(tok)) {
             res.outcome = Outcome::Cancelled;
             res.finish_reason = "cancelled";

@@ -39,6 +39,10 @@ struct Progress {
     int64_t pending_from = 0;
     std::vector<std::string> pending;
     std::string text;  // the attempt's whole text: finish_turn stores it as the reply
+    std::vector<std::string> unsent;  // given by the generator, not yet published
+    size_t unsent_bytes = 0;
+    int64_t unsent_from = 0;
+    Clock::time_point unsent_since;
     Clock::time_point last_flush = Clock::now();
     Clock::time_point started = Clock::now();
     long first_token_ms = -1;
@@ -57,7 +61,7 @@ long backoff_ms(int attempt, long base_ms, long max_ms, long upstream_hint_ms) {
 void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
     wire::publish(pub_, {turn.turn_id, wire::Kind::Start, turn.attempt, turn.seq_base, ""});
     Progress pr;
-    pr.next_seq = pr.pending_from = turn.seq_base + 1;
+    pr.next_seq = pr.pending_from = pr.unsent_from = turn.seq_base + 1;
     bool cancel_seen = false;
     bool past_deadline = false;
     auto deadline =
@@ -72,18 +76,29 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
         if (res.cancel_requested) cancel_seen = true;
         return res.held && !res.cancel_requested;
     };
-    auto sink = [&](std::string_view token) -> bool {
+    auto publish_unsent = [&] {
+        wire::publish_tokens(pub_, turn.turn_id, turn.attempt, pr.unsent_from, pr.unsent);
+        pr.unsent_from = pr.next_seq;
+        pr.unsent.clear();
+        pr.unsent_bytes = 0;
+    };
+    auto on_token = [&](std::string_view token) -> bool {
         if (control.lost || control.abort || control.cancel) return false;
         if (turn.deadline_in_s > 0 && Clock::now() > deadline) {
             past_deadline = true;
             return false;
         }
         if (pr.first_token_ms < 0) pr.first_token_ms = ms_since(pr.started);
-        wire::publish(
-            pub_, {turn.turn_id, wire::Kind::Token, turn.attempt, pr.next_seq, std::string(token)});
+        auto now = Clock::now();
+        if (pr.unsent.empty()) pr.unsent_since = now;
+        pr.unsent.emplace_back(token);
+        pr.unsent_bytes += token.size();
         pr.pending.emplace_back(token);
         pr.text += token;
         ++pr.next_seq;
+        if (pr.unsent.size() >= opts_.message_tokens || pr.unsent_bytes >= opts_.message_bytes ||
+            now - pr.unsent_since >= std::chrono::microseconds(opts_.message_us))
+            publish_unsent();
         if (pr.pending.size() >= opts_.batch_tokens || ms_since(pr.last_flush) >= opts_.batch_ms)
             return flush();
         return true;
@@ -94,7 +109,7 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
     try {
         auto plan = planner_(turn);
         context_json = plan.context_json;
-        result = plan.generator->generate(plan.prompt, sink);
+        result = plan.generator->generate(plan.prompt, gen::TokenSink(on_token, publish_unsent));
     } catch (const db::Error&) {
         throw;  // the pool reconnects; the lease expires and another attempt finishes the turn
     } catch (const std::exception& e) {
@@ -106,6 +121,7 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
         log::warn("lost the lease of turn " + turn.turn_id + "; stopped without writing");
         return;
     }
+    publish_unsent();
     if (control.abort && !control.cancel && !cancel_seen) {
         q_.release(turn);
         return;

@@ -1,5 +1,6 @@
-// Runs one claimed turn: generates, publishes each token at once, persists tokens in batches
-// (fenced by attempt), and ends the attempt as done, cancelled, retried or failed.
+// Runs one claimed turn: generates, publishes tokens as the generator gives them (those given
+// between two of its waits as one message), persists tokens in batches (fenced by attempt), and
+// ends the attempt as done, cancelled, retried or failed.
 #pragma once
 
 #include <atomic>
@@ -26,7 +27,12 @@ struct RunnerOptions {
     // handler keeps the recent live events of each turn) and GET /turns/{id}.
     size_t batch_tokens = 256;  // persist after this many tokens ...
     long batch_ms = 100;        // ... or this long after the last persist
-    long retry_base_ms = 500;   // exponential backoff base for retryable failures
+    // A generator that does not pause between tokens still sends them this often: at most this
+    // many tokens, bytes or microseconds wait to go out together.
+    size_t message_tokens = 64;
+    size_t message_bytes = 16 * 1024;
+    long message_us = 2000;
+    long retry_base_ms = 500;  // exponential backoff base for retryable failures
     long retry_max_ms = 30000;
 };
 
