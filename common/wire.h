@@ -48,8 +48,8 @@ void publish_tokens(zmq::socket_t& pub, std::string_view turn_id, int attempt, i
 void publish_wake(zmq::socket_t& pub);
 void publish_cancel(zmq::socket_t& pub, std::string_view turn_id);
 
-// Validates and decodes a received message into its turn events (several for "tokens", each a
-// Token event with its own seq); malformed frames give none (dropped).
+// Validates and decodes a received message into its turn events, all of one turn (several for
+// "tokens", each a Token event with its own seq); malformed frames give none (dropped).
 std::vector<TurnEvent> parse_turn_events(const std::vector<zmq::message_t>& frames);
 
 // Receives all frames of one message without blocking; empty when nothing is waiting.

@@ -235,18 +235,19 @@ void Hub::drain_live(Clock::time_point now) {
     for (int i = 0; i < kMaxLivePerRound; ++i) {
         auto frames = wire::recv_multipart(sub_);
         if (frames.empty()) return;
-        for (const auto& e : wire::parse_turn_events(frames)) dispatch(e, now);
+        auto events = wire::parse_turn_events(frames);
+        if (!events.empty()) dispatch(events, now);
     }
     zmq_backlog_ = true;
 }
 
-void Hub::dispatch(const wire::TurnEvent& e, Clock::time_point now) {
-    recent_.record(e, now);
-    for (uint64_t id : subs_.streams_of(e.turn_id)) {
+void Hub::dispatch(const std::vector<wire::TurnEvent>& events, Clock::time_point now) {
+    for (const auto& e : events) recent_.record(e, now);
+    for (uint64_t id : subs_.streams_of(events.front().turn_id)) {
         Stream* s = find(id);
         if (!s || s->closing || s->dead) continue;
         std::string sse;
-        s->state.on_live(e, sse);
+        for (const auto& e : events) s->state.on_live(e, sse);
         s->last_activity = now;
         deliver(*s, sse, now);
         after_change(*s, now);

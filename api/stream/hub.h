@@ -79,7 +79,8 @@ class Hub {
     void apply_result(Stream& s, const SnapshotResult& r, Clock::time_point now);
     void on_socket_event(uint64_t id, uint32_t events);
     void drain_live(Clock::time_point now);
-    void dispatch(const wire::TurnEvent& e, Clock::time_point now);
+    // The events of one message (one turn's): each stream of the turn gets them in one write.
+    void dispatch(const std::vector<wire::TurnEvent>& events, Clock::time_point now);
     void run_timers(Clock::time_point now);
     void on_tick(Stream& s, Clock::time_point now);
     void flush_dirty();

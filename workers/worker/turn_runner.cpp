@@ -99,7 +99,8 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
         if (pr.unsent.size() >= opts_.message_tokens || pr.unsent_bytes >= opts_.message_bytes ||
             now - pr.unsent_since >= std::chrono::microseconds(opts_.message_us))
             publish_unsent();
-        if (pr.pending.size() >= opts_.batch_tokens || ms_since(pr.last_flush) >= opts_.batch_ms)
+        if (pr.pending.size() >= opts_.batch_tokens ||
+            now - pr.last_flush >= std::chrono::milliseconds(opts_.batch_ms))
             return flush();
         return true;
     };
