@@ -121,6 +121,9 @@ synchronous_commit = $sync
 full_page_writes = $sync
 max_connections = 400
 shared_buffers = 128MB
+# The queue tables change fast: a cached plan made while a table was small (a fresh database)
+# stays until autovacuum analyzes it, and dead turns bloat the claim index until it vacuums.
+autovacuum_naptime = 10s
 timezone = 'UTC'
 log_timezone = 'UTC'
 EOF

@@ -201,3 +201,27 @@ BOOST_AUTO_TEST_CASE(a_claimed_prompt_holds_only_the_newest_history) {
     }
     BOOST_FAIL("the turn was not claimed");
 }
+
+// plpgsql keeps one generic plan per statement for the life of a connection; made while the
+// tables are small (a fresh database) it must still find every row by key, not scan the tables.
+BOOST_AUTO_TEST_CASE(a_claim_reads_rows_by_key_even_in_a_plan_made_on_small_tables) {
+    ScratchDatabase db;
+    db.enqueue_turns(30);
+    // A session of its own: the per-transaction counters read below also hold whatever this
+    // session did before and has not yet reported.
+    Connection c(db.url());
+    c.exec("SET plan_cache_mode = force_generic_plan");
+    c.exec("BEGIN");
+    TurnQueue q(c, "w", 30);
+    size_t claimed = 0;
+    for (auto batch = q.claim_batch(2); !batch.empty(); batch = q.claim_batch(2)) {
+        claimed += batch.size();
+    }
+    auto scans = c.exec(
+                      "SELECT coalesce(sum(seq_scan), 0) FROM pg_stat_xact_user_tables "
+                      "WHERE relname IN ('conversations', 'messages', 'turns')")
+                     .int64(0, 0);
+    c.exec("ROLLBACK");
+    BOOST_TEST(claimed == 30u);
+    BOOST_TEST(scans == 0, scans << " sequential scans of turns, conversations or messages");
+}
