@@ -59,6 +59,17 @@ BOOST_AUTO_TEST_CASE(finish_stores_the_tokens_as_the_assistant_message) {
     BOOST_TEST(m.str(0, 0) == "Hello, \"world\\\"!");
     BOOST_TEST(m.str(0, 1) == "assistant");
     BOOST_TEST(db.conn().exec("SELECT last_seq FROM turns WHERE id = $1", {id}).int64(0, 0) == 4);
+    // What the foreign keys dropped by sql/011 used to check, the writers guarantee.
+    auto refs = db.conn().exec(
+        "SELECT m.reply_to = t.user_message_id, t.user_id = c.user_id, "
+        "  (SELECT count(*) FROM turn_chunks k WHERE k.turn_id = t.id) "
+        "FROM turns t JOIN messages m ON m.id = t.message_id "
+        "JOIN conversations c ON c.id = t.conversation_id WHERE t.id = $1",
+        {id});
+    BOOST_REQUIRE_EQUAL(refs.rows(), 1);
+    BOOST_TEST(refs.str(0, 0) == "t");
+    BOOST_TEST(refs.str(0, 1) == "t");
+    BOOST_TEST(refs.int64(0, 2) == 2);
 }
 
 BOOST_AUTO_TEST_CASE(a_worker_that_lost_its_lease_cannot_write) {
