@@ -3,7 +3,7 @@
 # ports, never those of `make run` or `make test`), runs build/bin/chat-bench several times,
 # prints the medians against the targets of issue 7, writes tests/bench/results.json and tears
 # everything down. Figures and what limits them: docs/benchmarks.md.
-# env: CHAT_BENCH_RUNS (3), CHAT_BENCH_SCENARIOS ("turns fanout resume streams backlog"),
+# env: CHAT_BENCH_RUNS (3), CHAT_BENCH_SCENARIOS ("turns fanout resume streams backlog sql"),
 #      CHAT_BENCH_HTTP_PORT (28080), CHAT_BENCH_PG_PORT (25434), CHAT_BENCH_BROKER_PUB_PORT (25581),
 #      CHAT_BENCH_BROKER_SUB_PORT (25582), CHAT_BENCH_PG_FSYNC (off: see docs/benchmarks.md), CHAT_BENCH_STREAMS (10000),
 #      CHAT_BENCH_OUT (tests/bench/results.json), CHAT_BUILD_DIR (build), CHAT_BENCH_SKIP_BUILD.
@@ -14,7 +14,7 @@ cd "$REPO"
 BUILD_DIR="${CHAT_BUILD_DIR:-$REPO/build}"
 export CHAT_BUILD_DIR="$BUILD_DIR"
 RUNS="${CHAT_BENCH_RUNS:-3}"
-SCENARIOS="${CHAT_BENCH_SCENARIOS:-turns fanout resume streams backlog}"
+SCENARIOS="${CHAT_BENCH_SCENARIOS:-turns fanout resume streams backlog sql}"
 STREAMS="${CHAT_BENCH_STREAMS:-10000}"
 # A partial run (some scenarios) must not overwrite the committed figures with nulls.
 if [[ -n "${CHAT_BENCH_SCENARIOS:-}" ]]; then
@@ -92,7 +92,7 @@ FAST=(CHAT_WORKERS="${CHAT_BENCH_WORKERS:-2}" CHAT_WORKER_CONCURRENCY="${CHAT_BE
 
 # Seconds a scenario takes with 3 runs (stack starts included), measured on 2 cores. A scenario
 # runs once instead when its full runs and those of the scenarios after it would pass the budget.
-declare -A FULL_COST=([turns]=90 [fanout]=35 [resume]=35 [streams]=110 [backlog]=120)
+declare -A FULL_COST=([turns]=90 [fanout]=35 [resume]=35 [streams]=110 [backlog]=120 [sql]=50)
 REMAINING_COST=0
 for s in $SCENARIOS; do REMAINING_COST=$((REMAINING_COST + ${FULL_COST[$s]:-0})); done
 runs_now() {
@@ -167,6 +167,39 @@ bench_backlog() {
         --timeout 100 --worker-log "$STACK_DIR/logs/bench-workers.log"
 }
 
+bench_sql() {
+    # PostgreSQL alone: the SQL of one turn (tests/bench/turn_sql.pgbench) from one pgbench
+    # client, no stack processes competing for the cores. Steadier than turns/s on this shared
+    # machine, and what a change to sql/ moves.
+    stack_start CHAT_WORKERS=0
+    local pgbench db i n
+    pgbench="$(ls -d /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -n 1)"
+    [[ -x "$pgbench" ]] || { say "sql: no pgbench found; skipped"; return 0; }
+    db=(psql -X -q -v ON_ERROR_STOP=1 "$CHAT_DB_URL")
+    # The bench users' keys are ck_<key id>_<secret>; each user gets 8 conversations.
+    while read -r key; do
+        local rest=${key#ck_} kid sec
+        kid=${rest%%_*}
+        sec=${rest#*_}
+        echo "INSERT INTO bench_map(uid, cid, kid, sec) SELECT k.user_id,
+              (create_conversation(k.user_id, NULL, NULL)->>'id')::uuid, k.key_id, '$sec'
+              FROM api_keys k, generate_series(1, 8) WHERE k.key_id = '$kid';"
+    done <"$CHAT_BENCH_KEYS_FILE" | "${db[@]}" -c "CREATE TABLE bench_map(i serial PRIMARY KEY,
+        uid uuid, cid uuid, kid text, sec text)" -f - >>"$RUN/stack.log" 2>&1 ||
+        { say "sql: set-up failed (see $RUN/stack.log); skipped"; return 0; }
+    # Steady state, as a running deployment is: a few thousand turns, then fresh statistics.
+    "$pgbench" -n -M prepared -c 1 -t 3000 -f "$REPO/tests/bench/turn_sql.pgbench" "$CHAT_DB_URL" \
+        >"$RUN/sql-warmup.log" 2>&1 || { tail -n 5 "$RUN/sql-warmup.log" >&2; return 0; }
+    "${db[@]}" -c "VACUUM ANALYZE" >>"$RUN/stack.log" 2>&1
+    n=$(runs_now)
+    for ((i = 1; i <= n; i++)); do
+        "$pgbench" -n -M prepared -c 1 -t 3000 -f "$REPO/tests/bench/turn_sql.pgbench" \
+            "$CHAT_DB_URL" >"$RUN/sql.$i.log" 2>&1
+        awk '/^tps = / { print "RESULT sql_turns_per_s " $3 }' "$RUN/sql.$i.log" >"$OUT/sql.$i"
+        sed -e 's/^/  [sql #'"$i"'] /' "$OUT/sql.$i"
+    done
+}
+
 # ---------------------------------------------------------------------------------------------
 # Report
 
@@ -203,6 +236,8 @@ report() {
     check "backlog drain turns/s (2 workers)" "$(median backlog backlog_turns_per_s)" 1000 ge
     check "backlog turns lost" "$(total backlog backlog_lost)" 0 eq
     check "backlog turns answered twice" "$(total backlog backlog_done_twice)" 0 eq
+    printf '  %-44s %12s   (no target: PostgreSQL alone, see docs/benchmarks.md)\n' \
+        "one turn's SQL, 1 pgbench client, turns/s" "$(median sql sql_turns_per_s)"
     echo "  more: POST->202 p50/p99 ms C=64 $(median turns_c64 post_p50_ms)/$(median turns_c64 post_p99_ms)," \
         "C=16 $(median turns_c16 post_p50_ms)/$(median turns_c16 post_p99_ms);" \
         "POST->done p50/p99 ms C=16 $(median turns_c16 done_p50_ms)/$(median turns_c16 done_p99_ms);" \
@@ -219,7 +254,8 @@ write_json() {
   "config": {"runs": {"turns_c64": $(nruns turns_c64), "turns_c16": $(nruns turns_c16),
                       "turns_c1": $(nruns turns_c1),
                       "fanout": $(nruns fanout), "resume": $(nruns resume),
-                      "streams": $(nruns streams), "backlog": $(nruns backlog)},
+                      "streams": $(nruns streams), "backlog": $(nruns backlog),
+                      "sql": $(nruns sql)},
              "pg_fsync": "$CHAT_PG_FSYNC", "streams": $STREAMS, "bench_users": $BENCH_USERS,
              "fast_stack": "${FAST[*]}"},
   "turns_per_s_c64": $(median turns_c64 turns_per_s),
@@ -252,6 +288,7 @@ write_json() {
   "backlog_turns_per_s": $(median backlog backlog_turns_per_s),
   "backlog_lost": $(total backlog backlog_lost),
   "backlog_done_twice": $(total backlog backlog_done_twice),
+  "sql_turns_per_s": $(median sql sql_turns_per_s),
   "bench_tool_cpu_pct_max": $(all_values tool_cpu_pct | sort -g | tail -n 1 | grep . || echo null)
 }
 JSON
@@ -262,7 +299,7 @@ JSON
 say "version $VERSION; $CORES cores, $MEM_MIB MiB; run dir $RUN; scenarios: $SCENARIOS"
 for s in $SCENARIOS; do
     case "$s" in
-    turns | fanout | resume | streams | backlog)
+    turns | fanout | resume | streams | backlog | sql)
         "bench_$s"
         REMAINING_COST=$((REMAINING_COST - ${FULL_COST[$s]}))
         ;;
