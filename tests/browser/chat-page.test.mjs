@@ -114,6 +114,35 @@ test('send with Enter, the reply streams and equals the stored message', async (
   await shot(page, '03-reply-done');
 });
 
+// The first message's auto-title (a PATCH) replaces the page's conversation object; when its answer
+// lands while the page re-reads the messages after `done`, that re-read must still count.
+test('a rename landing while the reply is re-read: the stored message still replaces the streamed one', async (t) => {
+  const page = await openPage(t);
+  await signIn(page, env);
+  const conv = await newChat(page);
+  let releaseRename;
+  const renameHeld = new Promise((resolve) => { releaseRename = resolve; });
+  await page.route((url) => url.pathname === `/api/v1/conversations/${conv}`, async (route) => {
+    if (route.request().method() === 'PATCH') await renameHeld;
+    await route.continue();
+  });
+  await page.route((url) => url.pathname === `/api/v1/conversations/${conv}/messages`, async (route) => {
+    const afterDone = await page.evaluate(() => window.chatDebug?.replies[0]?.outcome === 'done');
+    if (route.request().method() === 'GET' && afterDone) {
+      const renamed = page.waitForResponse((r) => r.request().method() === 'PATCH');
+      releaseRename();
+      await renamed;
+      await page.waitForFunction(() => document.querySelector('#chat-title').textContent === 'Name two rivers.');
+    }
+    await route.continue();
+  });
+  const r = await waitReplyEnd(page, await send(page, 'Name two rivers.'));
+  assert.equal(r.outcome, 'done');
+  const stored = await expectStored(conv, r);
+  await page.locator(`li.message[data-id="${stored.id}"]`).waitFor({ timeout: 5000 });
+  assert.equal(await page.locator('li.message.assistant').count(), 1, 'the streamed bubble stayed beside the stored one');
+});
+
 test('Stop cancels a streaming reply and keeps its partial text', async (t) => {
   const page = await openPage(t);
   await signIn(page, env);

@@ -13,6 +13,9 @@ export class ChatView {
   constructor(handlers) {
     this.handlers = handlers;
     this.conv = null;
+    // Counts open() calls: a reply that comes back after another open() is dropped. Not the conv
+    // object itself: a rename (autoTitle) replaces it while the same conversation stays open.
+    this.opened = 0;
     this.olderCursor = null;
     this.loadingOlder = false;
     this.stickToBottom = true;
@@ -50,6 +53,7 @@ export class ChatView {
   async open(conv) {
     this.reply.detach();
     this.conv = conv;
+    const opened = ++this.opened;
     this.olderCursor = null;
     this.stickToBottom = true;
     this.list.replaceChildren();
@@ -60,7 +64,7 @@ export class ChatView {
     this.updateComposer();
     if (!conv) return;
     const page = await api.listMessages(conv.id);
-    if (this.conv !== conv) return; // another conversation was opened meanwhile
+    if (this.opened !== opened) return; // another conversation was opened meanwhile
     this.olderCursor = page.next_cursor || null;
     this.list.append(...page.items.map((m) => this.renderMessage(m)));
     this.scrollToBottom();
@@ -175,9 +179,9 @@ export class ChatView {
   // Newest page again, after a reply is stored: shows the stored text, usage and model.
   async refreshLatest() {
     if (!this.conv) return;
-    const conv = this.conv;
-    const page = await api.listMessages(conv.id);
-    if (this.conv !== conv) return;
+    const opened = this.opened;
+    const page = await api.listMessages(this.conv.id);
+    if (this.opened !== opened) return;
     for (const msg of page.items) this.upsertMessage(msg);
     this.scrollIfSticky();
     return page.items;
@@ -215,11 +219,12 @@ export class ChatView {
   async loadOlder() {
     if (!this.olderCursor || this.loadingOlder || !this.conv) return;
     const conv = this.conv;
+    const opened = this.opened;
     this.loadingOlder = true;
     byId('history-status').textContent = t('loadingOlder');
     try {
       const page = await api.listMessages(conv.id, { before: this.olderCursor });
-      if (this.conv !== conv) return;
+      if (this.opened !== opened) return;
       const before = this.scroller.scrollHeight;
       const known = new Set([...this.list.children].map((li) => li.dataset.id));
       this.list.prepend(...page.items.filter((m) => !known.has(m.id)).map((m) => this.renderMessage(m)));

@@ -162,7 +162,7 @@ export class ReplyController {
       sessionStorage.removeItem(turnKey(conv.id));
       return;
     }
-    if (this.view.conv !== conv || this.stream) return;
+    if (this.view.conv?.id !== conv.id || this.stream) return;
     const userMessageId = turn.user_message_id || stored?.userMessageId || last?.id;
     if (!isTerminal(turn.status)) {
       this.follow(conv, turn, userMessageId);
