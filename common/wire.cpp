@@ -49,6 +49,13 @@ std::string event_header(std::string_view turn_id, std::string_view kind, int at
     return m;
 }
 
+void send_event(zmq::socket_t& pub, std::string_view turn_id, std::string_view kind, int attempt,
+                int64_t seq, std::string_view data) {
+    auto m = event_header(turn_id, kind, attempt, seq, data.size());
+    m += data;
+    pub.send(zmq::buffer(m), zmq::send_flags::none);
+}
+
 }  // namespace
 
 std::string_view kind_name(Kind k) {
@@ -66,19 +73,14 @@ std::string_view kind_name(Kind k) {
 }
 
 void publish(zmq::socket_t& pub, const TurnEvent& e) {
-    auto m = event_header(e.turn_id, kind_name(e.kind), e.attempt, e.seq, e.data.size());
-    m += e.data;
-    pub.send(zmq::buffer(m), zmq::send_flags::none);
+    send_event(pub, e.turn_id, kind_name(e.kind), e.attempt, e.seq, e.data);
 }
 
 void publish_tokens(zmq::socket_t& pub, std::string_view turn_id, int attempt, int64_t first_seq,
                     const std::vector<std::string>& tokens) {
     if (tokens.empty()) return;
     if (tokens.size() == 1) {
-        auto m =
-            event_header(turn_id, kind_name(Kind::Token), attempt, first_seq, tokens[0].size());
-        m += tokens[0];
-        pub.send(zmq::buffer(m), zmq::send_flags::none);
+        send_event(pub, turn_id, kind_name(Kind::Token), attempt, first_seq, tokens[0]);
         return;
     }
     size_t size = 0;
