@@ -1,6 +1,10 @@
 #include "common/db.h"
 
+#include <poll.h>
+
 #include <charconv>
+#include <cstdio>
+#include <cstring>
 
 namespace chat::db {
 
@@ -35,15 +39,37 @@ Connection::Connection(std::string conninfo)
     ensure_connected();
 }
 
+// A server that restarts, or an administrator ending the backend, sends FATAL to idle
+// connections and closes them; libpq only notices when the next statement fails. Reading what
+// an idle connection has received lets the caller replace it before it is used.
+bool Connection::closed_while_idle() {
+    if (PQtransactionStatus(pg_.get()) != PQTRANS_IDLE) return false;
+    pollfd p{PQsocket(pg_.get()), POLLIN, 0};
+    if (::poll(&p, 1, 0) > 0) {
+        if (PQconsumeInput(pg_.get()) == 0) return true;
+        PQisBusy(pg_.get());  // parses what was read: an unsolicited FATAL reaches on_notice
+    }
+    return server_ended_session_ || PQstatus(pg_.get()) != CONNECTION_OK;
+}
+
+void Connection::on_notice(void* self, const PGresult* r) {
+    const char* severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (severity && (std::strcmp(severity, "FATAL") == 0 || std::strcmp(severity, "PANIC") == 0))
+        static_cast<Connection*>(self)->server_ended_session_ = true;
+    std::fputs(PQresultErrorMessage(r), stderr);  // what libpq's default receiver does
+}
+
 void Connection::ensure_connected() {
-    if (pg_ && PQstatus(pg_.get()) == CONNECTION_OK) return;
+    if (pg_ && PQstatus(pg_.get()) == CONNECTION_OK && !closed_while_idle()) return;
     prepared_.clear();
+    server_ended_session_ = false;
     pg_.reset(PQconnectdb(conninfo_.c_str()));
     if (PQstatus(pg_.get()) != CONNECTION_OK) {
         std::string msg = PQerrorMessage(pg_.get());
         pg_.reset();
         throw Error("database connection failed: " + msg, "", true);
     }
+    PQsetNoticeReceiver(pg_.get(), &Connection::on_notice, this);
 }
 
 void Connection::fail(PGresult* r, const std::string& what) {

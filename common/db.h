@@ -64,7 +64,8 @@ class Connection {
     Connection& operator=(const Connection&) = delete;
 
     // Runs one statement with bound parameters (prepared once per connection, then reused).
-    // Throws Error on failure; a lost connection is re-established on the next call.
+    // Throws Error on failure; a lost connection is re-established on the next call, and one the
+    // server closed while idle (a restart, pg_terminate_backend) before it is used.
     Result exec(const std::string& sql, const Params& params = {});
     // Runs a multi-statement script without parameters (migrations).
     void exec_script(const std::string& sql);
@@ -74,11 +75,14 @@ class Connection {
 
   private:
     void ensure_connected();
+    bool closed_while_idle();
+    static void on_notice(void* self, const PGresult* r);
     [[noreturn]] void fail(PGresult* r, const std::string& what);
 
     std::string conninfo_;
     std::unique_ptr<PGconn, void (*)(PGconn*)> pg_;
     std::unordered_map<std::string, std::string> prepared_;  // sql text -> statement name
+    bool server_ended_session_ = false;                      // a FATAL notice arrived
 };
 
 // Rolls back on destruction unless commit() was called.

@@ -4,8 +4,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "common/db.h"
 #include "tests/support/chat_test.h"
 
 using namespace chat::test;
@@ -159,4 +161,35 @@ BOOST_AUTO_TEST_CASE(dropped_live_stream_resumes_without_gap_or_duplicate) {
 
     auto turn = parse_object(c.get("/api/v1/turns/" + t.turn_id).body);
     BOOST_TEST(turn->getValue<std::string>("content") == text);
+}
+
+// PostgreSQL restarting (or an administrator ending sessions) closes every connection of the
+// stack at once; the next requests must not be the ones that find out.
+BOOST_AUTO_TEST_CASE(turns_go_on_after_postgresql_closed_every_connection) {
+    chat::db::Connection admin(require_env("CHAT_DB_URL"));
+    const std::string others =
+        "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+        "AND backend_type = 'client backend'";
+    BOOST_REQUIRE(admin.exec("SELECT count(*) " + others).int64(0, 0) > 0);
+    admin.exec("SELECT pg_terminate_backend(pid) " + others);
+    for (int i = 0; i < 200 && admin.exec("SELECT count(*) " + others).int64(0, 0) > 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+
+    // Twelve requests, more than the handlers have threads: every connection is used again.
+    StackClient c;
+    std::vector<PostedTurn> turns;
+    for (int i = 0; i < 6; ++i)
+        turns.push_back(post_one(c, "After the restart " + std::to_string(i)));
+    std::vector<std::unique_ptr<chat::client::EventStream>> streams;
+    for (const auto& t : turns) {
+        streams.push_back(c.open_stream(t.stream_url));
+        BOOST_REQUIRE_EQUAL(streams.back()->status(), 200);
+    }
+    for (size_t i = 0; i < streams.size(); ++i) {
+        auto events = read_until_end(*streams[i], kTurnTimeout);
+        BOOST_TEST_CONTEXT("turn " << i) {
+            BOOST_TEST(events.back().event == "done");
+            expect_consecutive_ids(tokens_of(events), 1);
+        }
+    }
 }
