@@ -1,11 +1,12 @@
-// Real worker processes on a real PostgreSQL and broker: crash recovery, graceful shutdown,
-// retries and dead letter, wake-ups, and a backlog drained by several workers.
+// Real worker processes on a real PostgreSQL and broker: crash recovery, database outages,
+// graceful shutdown, retries and dead letter, wake-ups, and a backlog drained by several workers.
 #define BOOST_TEST_MODULE fleet
 #include <boost/test/unit_test.hpp>
 
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -90,6 +91,37 @@ BOOST_AUTO_TEST_CASE(a_turn_whose_worker_is_killed_is_finished_by_another_with_a
         },
         2000);
     BOOST_TEST(saw_restart);
+}
+
+// A PostgreSQL restart in the middle of a turn: the worker's connections are closed and new
+// ones refused for a moment. The worker writes again once the database is back, within its
+// lease: the same attempt finishes, with no token lost or doubled.
+BOOST_AUTO_TEST_CASE(a_turn_rides_out_a_database_outage_in_the_same_attempt) {
+    Fleet f;
+    auto id = f.db.enqueue_turns(1, "tell me about outages").at(0);
+    f.start_worker({{"CHAT_LOCAL_TOKENS", "30"},
+                    {"CHAT_LOCAL_DELAY_MS", "50"},
+                    {"CHAT_WORKER_LEASE_MS", "5000"}});
+    BOOST_REQUIRE(wait_until(
+        [&] { return f.count("SELECT last_seq FROM turns WHERE id = $1", {id}) >= 5; }, 10000));
+    db::Connection admin(std::getenv("CHAT_DB_URL"));  // the scratch database's own is refused
+    const std::string name = f.scalar("SELECT current_database()");
+    const std::string others = "FROM pg_stat_activity WHERE datname = '" + name + "'";
+    admin.exec_script("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
+    admin.exec("SELECT pg_terminate_backend(pid) " + others);
+    BOOST_REQUIRE(
+        wait_until([&] { return admin.exec("SELECT count(*) " + others).int64(0, 0) == 0; }, 5000));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // reconnects are refused
+    admin.exec_script("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true");
+
+    BOOST_REQUIRE(wait_until(
+        [&] { return f.scalar("SELECT status FROM turns WHERE id = $1", {id}) == "done"; }, 15000));
+    BOOST_TEST(f.scalar("SELECT attempt FROM turns WHERE id = $1", {id}) == "1");
+    BOOST_TEST(f.scalar("SELECT m.content FROM turns t JOIN messages m ON m.id = t.message_id "
+                        "WHERE t.id = $1",
+                        {id}) == expected_text(id, "tell me about outages", 30));
+    BOOST_TEST(f.scalar("SELECT turn_text(t.id, t.attempt) FROM turns t WHERE t.id = $1", {id}) ==
+               expected_text(id, "tell me about outages", 30));
 }
 
 BOOST_AUTO_TEST_CASE(sigterm_lets_the_in_flight_turn_finish) {

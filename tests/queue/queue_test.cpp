@@ -2,7 +2,9 @@
 #define BOOST_TEST_MODULE queue
 #include <boost/test/unit_test.hpp>
 
+#include <optional>
 #include <set>
+#include <string>
 #include <thread>
 
 #include "queue/turn_queue.h"
@@ -21,6 +23,15 @@ std::string status_of(Connection& c, const std::string& turn) {
 void expire_lease(Connection& c, const std::string& turn) {
     c.exec("UPDATE turns SET lease_until = now() - interval '1 second' WHERE id = $1", {turn});
 }
+
+// One queued turn, claimed by worker "w": where most single-turn tests start.
+struct OneClaimedTurn {
+    ScratchDatabase db;
+    std::string id = db.enqueue_turns(1).at(0);
+    TurnQueue q{db.conn(), "w", 30};
+    std::optional<chat::queue::ClaimedTurn> t = q.claim();
+    OneClaimedTurn() { BOOST_REQUIRE(t); }
+};
 
 }  // namespace
 
@@ -42,12 +53,7 @@ BOOST_AUTO_TEST_CASE(two_workers_never_claim_the_same_turn) {
     BOOST_TEST(all.size() == ids.size());
 }
 
-BOOST_AUTO_TEST_CASE(finish_stores_the_tokens_as_the_assistant_message) {
-    ScratchDatabase db;
-    auto id = db.enqueue_turns(1).at(0);
-    TurnQueue q(db.conn(), "w", 30);
-    auto t = q.claim();
-    BOOST_REQUIRE(t);
+BOOST_FIXTURE_TEST_CASE(finish_stores_the_tokens_as_the_assistant_message, OneClaimedTurn) {
     BOOST_TEST(t->attempt == 1);
     BOOST_TEST(t->seq_base == 0);
     BOOST_TEST(q.persist(*t, 1, {"Hello", ", \"wor"}).held);
@@ -70,6 +76,21 @@ BOOST_AUTO_TEST_CASE(finish_stores_the_tokens_as_the_assistant_message) {
     BOOST_TEST(refs.str(0, 0) == "t");
     BOOST_TEST(refs.str(0, 1) == "t");
     BOOST_TEST(refs.int64(0, 2) == 2);
+}
+
+// A worker whose connection broke before it saw the answer writes the batch again.
+BOOST_FIXTURE_TEST_CASE(persisting_a_batch_twice_stores_it_once, OneClaimedTurn) {
+    BOOST_TEST(q.persist(*t, 1, {"one", " two"}).held);
+    BOOST_TEST(q.persist(*t, 1, {"one", " two"}).held);
+    BOOST_TEST(q.persist(*t, 3, {" three"}).held);
+    auto fin = q.finish(*t, 4, {}, "done", "stop", "", "");
+    BOOST_REQUIRE(fin);
+    BOOST_TEST(
+        db.conn().exec("SELECT count(*) FROM turn_chunks WHERE turn_id = $1", {id}).int64(0, 0) ==
+        2);
+    BOOST_TEST(db.conn()
+                   .exec("SELECT content FROM messages WHERE id = $1", {*fin->message_id})
+                   .str(0, 0) == "one two three");
 }
 
 BOOST_AUTO_TEST_CASE(a_worker_that_lost_its_lease_cannot_write) {
@@ -117,22 +138,12 @@ BOOST_AUTO_TEST_CASE(retryable_failures_back_off_then_dead_letter) {
     BOOST_TEST(!q.claim());
 }
 
-BOOST_AUTO_TEST_CASE(backoff_delays_the_next_claim) {
-    ScratchDatabase db;
-    db.enqueue_turns(1);
-    TurnQueue q(db.conn(), "w", 30);
-    auto t = q.claim();
-    BOOST_REQUIRE(t);
+BOOST_FIXTURE_TEST_CASE(backoff_delays_the_next_claim, OneClaimedTurn) {
     q.retry(*t, R"({"code":"rate_limited"})", 60000);
     BOOST_TEST(!q.claim(), "a turn in backoff must not be claimable yet");
 }
 
-BOOST_AUTO_TEST_CASE(cancel_reaches_the_worker_through_persist_and_renew) {
-    ScratchDatabase db;
-    auto id = db.enqueue_turns(1).at(0);
-    TurnQueue q(db.conn(), "w", 30);
-    auto t = q.claim();
-    BOOST_REQUIRE(t);
+BOOST_FIXTURE_TEST_CASE(cancel_reaches_the_worker_through_persist_and_renew, OneClaimedTurn) {
     BOOST_TEST(!q.persist(*t, 1, {"x"}).cancel_requested);
     auto user = db.conn().exec("SELECT user_id FROM turns WHERE id = $1", {id}).str(0, 0);
     db.conn().exec("SELECT cancel_turn($1, $2)", {user, id});

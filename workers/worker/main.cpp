@@ -32,7 +32,8 @@ int main() {
     opts.worker_id = env_or(
         "CHAT_WORKER_ID", std::string(host) + "/" + std::to_string(getpid()) + "/" + random_hex(3));
     opts.concurrency = static_cast<int>(env_int("CHAT_WORKER_CONCURRENCY", 16));
-    opts.lease_s = static_cast<double>(env_int("CHAT_WORKER_LEASE_MS", 10000)) / 1000.0;
+    opts.runner.db_outage_ms = env_int("CHAT_WORKER_LEASE_MS", 10000);
+    opts.lease_s = static_cast<double>(opts.runner.db_outage_ms) / 1000.0;
     opts.grace_ms = env_int("CHAT_WORKER_GRACE_S", 20) * 1000;
     opts.poll_ms = env_int("CHAT_WORKER_POLL_MS", 1000);
     opts.history_limit = static_cast<int>(std::max(1L, env_int("CHAT_CONTEXT_MAX_MESSAGES", 500)));

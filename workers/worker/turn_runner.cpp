@@ -6,6 +6,7 @@
 #include <chrono>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "common/log.h"
 #include "common/wire.h"
@@ -48,6 +49,24 @@ struct Progress {
     long first_token_ms = -1;
 };
 
+// The attempt's text is in memory and every write is fenced, so a write that found
+// PostgreSQL unreachable is tried again instead of giving the turn up to a new attempt.
+template <class Write>
+auto through_outage(long outage_ms, const TurnControl& control, Write write) -> decltype(write()) {
+    auto give_up = Clock::now() + std::chrono::milliseconds(outage_ms);
+    auto wait = std::chrono::milliseconds(50);
+    while (true) {
+        try {
+            return write();
+        } catch (const db::Error& e) {
+            if (!e.connection_lost() || control.abort || Clock::now() + wait > give_up) throw;
+            log::warn(std::string("database unavailable, writing again: ") + e.what());
+        }
+        std::this_thread::sleep_for(wait);
+        wait = std::min(wait * 2, std::chrono::milliseconds(500));
+    }
+}
+
 }  // namespace
 
 long backoff_ms(int attempt, long base_ms, long max_ms, long upstream_hint_ms) {
@@ -68,7 +87,8 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
         pr.started + std::chrono::milliseconds(static_cast<long>(turn.deadline_in_s * 1000));
 
     auto flush = [&]() -> bool {
-        auto res = q_.persist(turn, pr.pending_from, pr.pending);
+        auto res = through_outage(opts_.db_outage_ms, control,
+                                  [&] { return q_.persist(turn, pr.pending_from, pr.pending); });
         pr.pending_from = pr.next_seq;
         pr.pending.clear();
         pr.last_flush = Clock::now();
@@ -155,7 +175,8 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
         if (result.retryable) {
             long delay = backoff_ms(turn.attempt, opts_.retry_base_ms, opts_.retry_max_ms,
                                     result.retry_after_ms);
-            auto st = q_.retry(turn, err, delay);
+            auto st = through_outage(opts_.db_outage_ms, control,
+                                     [&] { return q_.retry(turn, err, delay); });
             if (st == "failed") {
                 wire::publish(pub_, {turn.turn_id, wire::Kind::Error, turn.attempt, last_seq,
                                      error_json(result.error_code, result.error_message, false)});
@@ -165,8 +186,10 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
         status = "failed";
         reason = "error";
     }
-    auto fin = q_.finish(turn, pr.pending_from, pr.pending, status, reason, usage_json, err,
+    auto fin = through_outage(opts_.db_outage_ms, control, [&] {
+        return q_.finish(turn, pr.pending_from, pr.pending, status, reason, usage_json, err,
                          context_json, pr.text);
+    });
     if (!fin) return;  // fenced out: another attempt owns the turn now
     if (status == "failed") {
         wire::publish(pub_, {turn.turn_id, wire::Kind::Error, turn.attempt, last_seq, err});

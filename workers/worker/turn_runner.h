@@ -34,6 +34,9 @@ struct RunnerOptions {
     long message_us = 2000;
     long retry_base_ms = 500;  // exponential backoff base for retryable failures
     long retry_max_ms = 30000;
+    // How long a write is tried again while PostgreSQL is unreachable (a restart): the lease,
+    // after which another worker may own the turn and the fence stops this one.
+    long db_outage_ms = 10000;
 };
 
 class TurnRunner {
