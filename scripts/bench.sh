@@ -84,7 +84,7 @@ stack_start() {  # VAR=value ... (the stack's environment for this scenario)
     export CHAT_BENCH_KEYS_FILE="$RUN/bench-keys"
 }
 
-FAST=(CHAT_WORKERS="${CHAT_BENCH_WORKERS:-2}" CHAT_WORKER_CONCURRENCY="${CHAT_BENCH_WORKER_CONCURRENCY:-32}"
+FAST=(CHAT_WORKERS="${CHAT_BENCH_WORKERS:-2}" CHAT_WORKER_CONCURRENCY="${CHAT_BENCH_WORKER_CONCURRENCY:-16}"
     CHAT_API_PROCS="${CHAT_BENCH_API_PROCS:-1}" CHAT_STREAM_PROCS="${CHAT_BENCH_STREAM_PROCS:-1}")
 
 # ---------------------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ bench_streams() {
 bench_backlog() {
     # No worker runs while the backlog is enqueued; chat-bench starts 2 and times the drain.
     stack_start CHAT_WORKERS=0
-    CHAT_WORKER_CONCURRENCY="${CHAT_BENCH_WORKER_CONCURRENCY:-32}" CHAT_LOCAL_TOKENS=64 CHAT_LOCAL_DELAY_MS=0 \
+    CHAT_WORKER_CONCURRENCY="${CHAT_BENCH_WORKER_CONCURRENCY:-16}" CHAT_LOCAL_TOKENS=64 CHAT_LOCAL_DELAY_MS=0 \
         run_scenario backlog "$(runs_now)" backlog --turns 10000 --workers 2 --worker-bin "$BIN/chat-worker" \
         --timeout 100 --worker-log "$STACK_DIR/logs/bench-workers.log"
 }
