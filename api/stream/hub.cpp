@@ -176,12 +176,14 @@ void Hub::open_stream(NewStream n, Clock::time_point now) {
     std::string sse;
     for (const auto& e : recent_.of(s.turn_id)) s.state.on_live(e, sse);
     deliver(s, sse, now);  // what follows a live start goes out now; the rest waits to sync
-    if (s.state.finished()) {
-        begin_close(s, now);  // the whole attempt and its done were in memory
+    schedule(s, now + std::chrono::milliseconds(cfg_.heartbeat_ms));
+    if (s.state.synced()) {
+        // The attempt's start was in memory, so was all it published since (memory drops its
+        // oldest events first): PostgreSQL is read only for a gap, an end or silence.
+        after_change(s, now);
         return;
     }
     request_read(s, now);
-    schedule(s, now + std::chrono::milliseconds(cfg_.heartbeat_ms));
 }
 
 void Hub::on_result(const SnapshotResult& r, Clock::time_point now) {

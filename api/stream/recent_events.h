@@ -1,9 +1,10 @@
 // The live events this process saw lately, per turn. Every chat-stream process subscribes to
 // all turn events, so a stream that opens (or a client that reconnects) replays its turn's
 // recent events right after registering: tokens published before it connected but not yet
-// persisted reach it without waiting for the worker's next batch write. Only a shortcut: the
-// stream still reads PostgreSQL and fills any hole from there. Bounded per turn (the newest
-// events stay) and by age. Owned by the hub thread.
+// persisted reach it without waiting for the worker's next batch write. Holding the attempt's
+// start, it holds all the attempt published since (the newest events stay within the bound), so
+// such a stream needs PostgreSQL only for a hole. Bounded per turn and by age. Owned by the hub
+// thread.
 #pragma once
 
 #include <chrono>

@@ -8,7 +8,7 @@
 // beyond anything that can exist also gets `reset` and a replay; the final event goes out only
 // after every token up to the final seq. A live `start` of the attempt the client's cursor is in
 // (or any attempt, without a cursor) lets the stream go on before the first snapshot: from there
-// the live feed is complete but for losses, which show up as gaps; the snapshot, read anyway,
+// the live feed is complete but for losses, which show up as gaps; a snapshot read meanwhile
 // still corrects a newer attempt with a reset. Not thread-safe: owned by the hub thread.
 #pragma once
 

@@ -45,6 +45,16 @@ struct Fixture {
     TestPublisher pub;
 };
 
+// One of chat-stream's own figures (/metrics/stream; one stream process in the test stack).
+long stream_figure(const StackClient& client, const std::string& name) {
+    auto r = client.get("/metrics/stream");
+    BOOST_REQUIRE_EQUAL(r.status, 200);
+    auto at = r.body.find("\n" + name + "{");
+    BOOST_REQUIRE(at != std::string::npos);
+    auto value = r.body.find("} ", at);
+    return std::stol(r.body.substr(value + 2));
+}
+
 }  // namespace
 
 BOOST_FIXTURE_TEST_CASE(drop_at_every_point_of_a_finished_turn, Fixture) {
@@ -184,6 +194,31 @@ BOOST_FIXTURE_TEST_CASE(reconnect_gets_tokens_published_while_away, Fixture) {
     read_until(*s, shown, is_final, kWait);
     BOOST_TEST(assemble(shown) == "xyz");
     BOOST_TEST(expect_in_order(shown) == 3u);
+}
+
+// A stream that opens while the process holds its turn's live start (a reconnect, another
+// tab) has all the attempt published since in memory: it goes on and ends without reading
+// PostgreSQL.
+BOOST_FIXTURE_TEST_CASE(a_stream_whose_live_start_is_in_memory_reads_no_snapshot, Fixture) {
+    auto cid = client.create_conversation("stream from memory");
+    ScriptedTurn turn(pub, cid);
+    turn.claim();
+    std::vector<SseEvent> first;
+    auto a = client.open_stream(stream_path(turn.id()));
+    prime(turn, *a, first, "one");
+    std::this_thread::sleep_for(Ms(300));  // reads `a` may have made (and their follow-up) end
+    long reads = stream_figure(client, "chat_stream_snapshot_reads_total");
+    turn.publish_token(" two");
+    std::vector<SseEvent> second;
+    auto b = client.open_stream(stream_path(turn.id()), "1");
+    read_until_token(*b, second, 2, kWait);
+    turn.publish_token(" three");
+    turn.finish();
+    read_until(*a, first, is_final, kWait);
+    read_until(*b, second, is_final, kWait);
+    BOOST_TEST(assemble(first) == "one two three");
+    BOOST_TEST(assemble(second) == " two three");
+    BOOST_TEST(stream_figure(client, "chat_stream_snapshot_reads_total") == reads);
 }
 
 BOOST_FIXTURE_TEST_CASE(lost_done_is_found_in_postgresql, Fixture) {
@@ -410,14 +445,7 @@ BOOST_FIXTURE_TEST_CASE(stream_auth, Fixture) {
 BOOST_FIXTURE_TEST_CASE(client_disconnect_frees_the_stream_within_a_second, Fixture) {
     // chat-stream's own figures (/metrics/stream, one stream process in the test stack) show
     // the stream and its followed turn appear on open and go when the client drops.
-    auto gauge = [&](const std::string& name) {
-        auto r = client.get("/metrics/stream");
-        BOOST_REQUIRE_EQUAL(r.status, 200);
-        auto at = r.body.find("\n" + name + "{");
-        BOOST_REQUIRE(at != std::string::npos);
-        auto value = r.body.find("} ", at);
-        return std::stol(r.body.substr(value + 2));
-    };
+    auto gauge = [&](const std::string& name) { return stream_figure(client, name); };
     auto await_gauge = [&](const std::string& name, long want, Ms timeout) {
         auto deadline = std::chrono::steady_clock::now() + timeout;
         while (std::chrono::steady_clock::now() < deadline) {
