@@ -327,6 +327,60 @@ test('a failed reply shows its error and a Retry button that regenerates', async
   assert.equal((await waitReplyEnd(page, i + 1)).outcome, 'error', 'the retried turn runs again');
 });
 
+// The page re-reads the newest messages when a reply is stored. An edit started meanwhile keeps
+// its form, and a re-read answered before an edit does not undo it.
+test('an edit survives the re-read that follows a reply, open or just saved', async (t) => {
+  const page = await openPage(t);
+  await signIn(page, env);
+  const conv = await newChat(page);
+  const held = [];  // per re-read: fetched (the server answered), release (deliver it now)
+  for (let n = 0; n < 2; n++) {
+    const h = {};
+    h.fetched = new Promise((resolve) => { h.markFetched = resolve; });
+    h.released = new Promise((resolve) => { h.release = resolve; });
+    held.push(h);
+  }
+  let rereads = 0;
+  await page.route((url) => url.pathname === `/api/v1/conversations/${conv}/messages` && !url.searchParams.has('before'), async (route) => {
+    const afterDone = await page.evaluate(() => window.chatDebug?.replies.at(-1)?.outcome === 'done');
+    if (route.request().method() !== 'GET' || !afterDone || rereads >= held.length) return route.continue();
+    const h = held[rereads++];
+    const answer = await route.fetch();
+    h.markFetched();
+    await h.released;
+    await route.fulfill({ response: answer });
+  });
+  const userBubble = page.locator('li.message.user').first();
+  const form = page.locator('li.message.user .edit-form textarea');
+  const storedReplies = (n) => page.waitForFunction((k) => document.querySelectorAll('li.message.assistant[data-id]').length >= k, n);
+
+  // 1. The edit form is open when the re-read lands.
+  assert.equal((await waitReplyEnd(page, await send(page, 'Name three rivers.'))).outcome, 'done');
+  await held[0].fetched;
+  await userBubble.getByRole('button', { name: 'Edit' }).click();
+  await form.fill('Name four rivers.');
+  held[0].release();
+  await storedReplies(1);
+  assert.equal(await form.count(), 1, 'the re-read closed the edit form');
+  assert.equal(await form.inputValue(), 'Name four rivers.');
+  await page.keyboard.press('Enter');
+  await userBubble.locator('.edited').waitFor({ timeout: 5000 });
+
+  // 2. The next reply's re-read was answered before an edit saved meanwhile.
+  assert.equal((await waitReplyEnd(page, await send(page, 'And lakes?'))).outcome, 'done');
+  await held[1].fetched;
+  await userBubble.getByRole('button', { name: 'Edit' }).click();
+  await form.fill('Name five rivers.');
+  const saved = page.waitForResponse((r) => r.request().method() === 'PUT');
+  await page.keyboard.press('Enter');
+  await saved;
+  await page.waitForFunction(() => document.querySelector('li.message.user .message-body')?.innerText === 'Name five rivers.');
+  held[1].release();
+  await storedReplies(2);
+  assert.equal(await userBubble.locator('.message-body').innerText(), 'Name five rivers.', 'the older re-read undid the edit');
+  assert.ok(await userBubble.locator('.edited').isVisible());
+});
+
 test('edit a sent message, then regenerate its reply (the earlier reply is kept)', async (t) => {
   const page = await openPage(t);
   await signIn(page, env);

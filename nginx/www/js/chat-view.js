@@ -1,12 +1,13 @@
 // The open conversation: history paged upward, sending, and the reply that streams in.
 import { api, randomId } from './api.js';
 import { t } from './strings.js';
-import { editInPlace, renderMessage, displayedText } from './message-view.js';
+import { editInPlace, isBeingEdited, renderMessage, displayedText } from './message-view.js';
 import { ReplyController } from './reply-controller.js';
 import { conversationTitle } from './sidebar.js';
 
 const byId = (id) => document.getElementById(id);
 const NEAR_EDGE_PX = 60;
+const editTime = (iso) => Date.parse(iso || '') || 0;
 
 export class ChatView {
   // handlers: onError(error), onConversationChanged(conv), announce(text)
@@ -93,10 +94,15 @@ export class ChatView {
     return this.list.querySelector(`li[data-id="${CSS.escape(id)}"]`);
   }
 
-  // Replaces a shown message by id, or appends it; keeps the list in server order.
+  // Replaces a shown message by id, or appends it; keeps the list in server order. A message
+  // whose edit form is open, or shown with a later edit than `msg` (a re-read answered before
+  // the edit), stays as it is.
   upsertMessage(msg) {
-    const node = this.renderMessage(msg);
     const existing = this.messageElement(msg.id);
+    if (existing && (isBeingEdited(existing) || editTime(existing.dataset.editedAt) > editTime(msg.edited_at))) {
+      return existing;
+    }
+    const node = this.renderMessage(msg);
     if (existing) existing.replaceWith(node);
     else this.list.append(node);
     return node;

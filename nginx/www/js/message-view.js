@@ -49,6 +49,7 @@ export function renderMessage(msg, actions) {
   li.dataset.id = msg.id;
   li.dataset.role = msg.role;
   if (msg.reply_to) li.dataset.replyTo = msg.reply_to;
+  if (msg.edited_at) li.dataset.editedAt = msg.edited_at;
   li.append(el('div', 'message-role', msg.role === 'user' ? t('you') : t('assistant')));
   const body = el('div', 'message-body');
   setMarkdown(body, displayedText(msg));
@@ -83,6 +84,11 @@ export function finishReply(li, { note, usage, onRetry }) {
 }
 
 // Inline editor for a user message; resolves to the new text, or null when cancelled.
+// True while the message's edit form is open.
+export function isBeingEdited(li) {
+  return li.querySelector('.edit-form') !== null;
+}
+
 export function editInPlace(li, msg) {
   return new Promise((resolve) => {
     const body = li.querySelector('.message-body');
