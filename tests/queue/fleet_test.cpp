@@ -207,9 +207,10 @@ BOOST_AUTO_TEST_CASE(a_turn_past_its_deadline_fails_instead_of_running_on) {
 
 namespace {
 
-// Every message the broker carries for `turn` until its done event, each as its events.
-std::vector<std::vector<wire::TurnEvent>> messages_of(zmq::socket_t& sub, const std::string& turn) {
-    std::vector<std::vector<wire::TurnEvent>> out;
+// Collects the messages the broker carries for `turn`, each as its events, until its done event
+// (true) or the timeout (false).
+bool read_until_done(zmq::socket_t& sub, const std::string& turn,
+                     std::vector<std::vector<wire::TurnEvent>>& out, long timeout_ms) {
     bool done = false;
     wait_until(
         [&] {
@@ -221,9 +222,31 @@ std::vector<std::vector<wire::TurnEvent>> messages_of(zmq::socket_t& sub, const 
             }
             return done;
         },
-        15000);
-    BOOST_REQUIRE(done);
+        timeout_ms);
+    return done;
+}
+
+// Every message the broker carries for `turn` until its done event.
+std::vector<std::vector<wire::TurnEvent>> messages_of(zmq::socket_t& sub, const std::string& turn) {
+    std::vector<std::vector<wire::TurnEvent>> out;
+    BOOST_REQUIRE(read_until_done(sub, turn, out, 15000));
     return out;
+}
+
+// Starts a worker with one runner (one PUB socket) and runs warm-up turns until one's done
+// reaches `sub`: a new PUB drops what it sends before the subscription reaches it (STACK-NOTES),
+// and a turn of a generator that never waits can be over by then.
+ChildProcess& start_joined_worker(Fleet& f, zmq::socket_t& sub,
+                                  std::map<std::string, std::string> env) {
+    env.emplace("CHAT_WORKER_CONCURRENCY", "1");
+    env.emplace("CHAT_WORKER_POLL_MS", "100");  // nothing wakes it: turns are inserted in SQL
+    auto& w = f.start_worker(std::move(env));
+    for (int tries = 0; tries < 20; ++tries) {
+        std::vector<std::vector<wire::TurnEvent>> seen;
+        if (read_until_done(sub, f.db.enqueue_turns(1, "warm up").at(0), seen, 2000)) return w;
+    }
+    BOOST_FAIL("no turn of the new worker reached the subscriber");
+    return w;
 }
 
 std::string tokens_text(const std::vector<std::vector<wire::TurnEvent>>& messages,
@@ -250,10 +273,8 @@ BOOST_AUTO_TEST_CASE(tokens_go_out_together_until_the_generator_waits) {
     zmq::context_t ctx;
     auto sub = wire::make_subscriber(ctx, f.sub);
     sub.set(zmq::sockopt::subscribe, wire::kTurnPrefix);
-    std::this_thread::sleep_for(
-        std::chrono::milliseconds(200));  // the subscription reaches the broker
+    auto& w = start_joined_worker(f, sub, {{"CHAT_LOCAL_TOKENS", "64"}});
     auto fast = f.db.enqueue_turns(1, "all at once").at(0);
-    auto& w = f.start_worker({{"CHAT_LOCAL_TOKENS", "64"}});
     size_t token_messages = 0;
     // A generator that never waits: its 64 tokens leave in one message, numbered in order.
     BOOST_TEST(tokens_text(messages_of(sub, fast), token_messages) ==
@@ -263,8 +284,8 @@ BOOST_AUTO_TEST_CASE(tokens_go_out_together_until_the_generator_waits) {
     w.wait(10000);
 
     // One that waits between tokens (a model, a slow local reply): each leaves before the wait.
+    start_joined_worker(f, sub, {{"CHAT_LOCAL_TOKENS", "5"}, {"CHAT_LOCAL_DELAY_MS", "30"}});
     auto slow = f.db.enqueue_turns(1, "one by one").at(0);
-    f.start_worker({{"CHAT_LOCAL_TOKENS", "5"}, {"CHAT_LOCAL_DELAY_MS", "30"}});
     BOOST_TEST(tokens_text(messages_of(sub, slow), token_messages) ==
                expected_text(slow, "one by one", 5));
     BOOST_TEST(token_messages == 5u);
