@@ -83,12 +83,12 @@ export function finishReply(li, { note, usage, onRetry }) {
   }
 }
 
-// Inline editor for a user message; resolves to the new text, or null when cancelled.
 // True while the message's edit form is open.
 export function isBeingEdited(li) {
   return li.querySelector('.edit-form') !== null;
 }
 
+// Inline editor for a user message; resolves to the new text, or null when cancelled.
 export function editInPlace(li, msg) {
   return new Promise((resolve) => {
     const body = li.querySelector('.message-body');
