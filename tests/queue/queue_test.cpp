@@ -93,6 +93,38 @@ BOOST_FIXTURE_TEST_CASE(persisting_a_batch_twice_stores_it_once, OneClaimedTurn)
                    .str(0, 0) == "one two three");
 }
 
+// The same for the finish: the second answers with the first's turn, so the worker still
+// publishes `done`; a finish this attempt did not write is still refused.
+BOOST_FIXTURE_TEST_CASE(finishing_twice_answers_with_the_first_finish, OneClaimedTurn) {
+    const std::string usage = R"({"model":"local","output_tokens":2,"total_ms":7})";
+    auto first = q.finish(*t, 1, {"one", " two"}, "done", "stop", usage, "");
+    auto second = q.finish(*t, 1, {"one", " two"}, "done", "stop", usage, "");
+    BOOST_REQUIRE(first);
+    BOOST_REQUIRE(second);
+    BOOST_TEST(second->status == "done");
+    BOOST_REQUIRE(first->message_id);
+    BOOST_TEST(second->message_id.value_or("") == *first->message_id);
+    auto stored = db.conn().exec(
+        "SELECT (SELECT count(*) FROM messages WHERE turn_id = $1 AND role = 'assistant'), "
+        "(SELECT count(*) FROM turn_chunks WHERE turn_id = $1)",
+        {id});
+    BOOST_TEST(stored.int64(0, 0) == 1);
+    BOOST_TEST(stored.int64(0, 1) == 1);
+    BOOST_TEST(!q.finish(*t, 1, {"one", " two"}, "done", "stop",
+                         R"({"model":"local","output_tokens":2,"total_ms":8})", ""));
+    BOOST_TEST(!q.finish(*t, 1, {"one", " two"}, "cancelled", "cancelled", usage, ""));
+}
+
+// A turn the lease sweep failed was not finished by its worker, whatever the worker sends.
+BOOST_FIXTURE_TEST_CASE(a_finish_after_the_sweep_failed_the_turn_is_refused, OneClaimedTurn) {
+    db.conn().exec("UPDATE turns SET max_attempts = 1 WHERE id = $1", {id});
+    expire_lease(db.conn(), id);
+    BOOST_TEST(q.requeue_expired() == 1);
+    BOOST_TEST(status_of(db.conn(), id) == "failed");
+    BOOST_TEST(!q.finish(*t, 1, {}, "failed", "error", R"({"model":"local"})",
+                         R"({"code":"x","message":"y","retryable":false})"));
+}
+
 BOOST_AUTO_TEST_CASE(a_worker_that_lost_its_lease_cannot_write) {
     ScratchDatabase db;
     auto id = db.enqueue_turns(1).at(0);
