@@ -78,8 +78,8 @@ as_pg() {  # PostgreSQL refuses to run as root; from / because our cwd may be pr
     if is_root; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
-psql_chat() {
-    psql -X -q -v ON_ERROR_STOP=1 "$DB_URL" "$@"
+psql_chat() {  # NOTICEs ("already exists, skipping") are not news at every start
+    PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 "$DB_URL" "$@"
 }
 
 # Polls `$@` until it succeeds or the deadline passes.
@@ -276,7 +276,36 @@ export_environment() {
     return 0
 }
 
+# The names of the supervised processes of one kind that are running (api.1, api.2, ...).
+running_of() {  # kind
+    local f name
+    for f in "$PID_DIR/$1".*.sup.pid; do
+        [[ -e "$f" ]] || continue
+        name=$(basename "$f" .sup.pid)
+        alive_as "$(pid_of "$name.sup.pid")" supervise.sh && echo "$name"
+    done
+    return 0
+}
+
+# Handler counts decide socket names and nginx's upstreams: they change only with a restart.
+require_same_handler_counts() {
+    local kind count var running
+    for kind in api stream; do
+        if [[ $kind == api ]]; then count=$API_PROCS var=CHAT_API_PROCS; else count=$STREAM_PROCS var=CHAT_STREAM_PROCS; fi
+        running=$(running_of "$kind" | wc -l)
+        ((running == 0 || running == count)) ||
+            die "the stack runs $running chat-$kind processes, $var asks for $count: stop it first (make stop)"
+    done
+}
+
 start_processes() {
+    if ! alive_as "$(pid_of broker.sup.pid)" supervise.sh; then
+        local port
+        for port in "$BROKER_PUB_PORT" "$BROKER_SUB_PORT"; do
+            ! tcp_open "$port" ||
+                die "127.0.0.1:$port is already in use (another stack? set CHAT_BROKER_PUB_PORT and CHAT_BROKER_SUB_PORT)"
+        done
+    fi
     start_supervised broker "$BIN_DIR/chat-broker"
     wait_until 10 broker tcp_open "$BROKER_PUB_PORT" && wait_until 10 broker tcp_open "$BROKER_SUB_PORT" ||
         die "chat-broker is not listening on $BROKER_PUB_PORT/$BROKER_SUB_PORT (see $LOG_DIR/broker.log)"
@@ -284,6 +313,11 @@ start_processes() {
     # A worker drains its turns on TERM (CHAT_WORKER_GRACE_S, 20 s by default): let it.
     for ((i = 1; i <= WORKERS; i++)); do
         SUPERVISE_STOP_TIMEOUT_S=30 start_supervised "worker.$i" "$BIN_DIR/chat-worker"
+    done
+    # Fewer workers than before: the ones past the count drain and stop.
+    local name
+    for name in $(running_of worker); do
+        if ((${name#worker.} > WORKERS)); then stop_supervised "$name"; fi
     done
     for ((i = 1; i <= API_PROCS; i++)); do
         sock=$(socket_name api "$i" "$API_PROCS")
@@ -327,16 +361,30 @@ upstream_servers() {  # kind count
     echo -n "${out%$'\n'}"
 }
 
+# /metrics/api/N and /metrics/stream/N: one process's figures each (nginx balances /metrics).
+metrics_locations() {
+    local i out=""
+    for ((i = 1; i <= API_PROCS; i++)); do
+        out+="        location = /metrics/api/$i { include @NGINX_CONF_DIR@/fastcgi_params; fastcgi_param REQUEST_URI /metrics; fastcgi_pass unix:$(socket_name api "$i" "$API_PROCS"); }"$'\n'
+    done
+    for ((i = 1; i <= STREAM_PROCS; i++)); do
+        out+="        location = /metrics/stream/$i { include @NGINX_CONF_DIR@/fastcgi_params; fastcgi_param REQUEST_URI /metrics/stream; fastcgi_pass unix:$(socket_name stream "$i" "$STREAM_PROCS"); }"$'\n'
+    done
+    echo -n "${out%$'\n'}"
+}
+
 render_nginx_conf() {
     local conf
     conf=$(<"$REPO/nginx/nginx.conf.template")
-    conf=${conf//@RUN_DIR@/$RUN_DIR}
-    conf=${conf//@RUNTIME_DIR@/$RT}
-    conf=${conf//@HTTP_PORT@/$HTTP_PORT}
-    conf=${conf//@NGINX_CONF_DIR@//etc/nginx}
-    conf=${conf//@WWW_ROOT@/$(www_root)}
-    conf=${conf//@API_SERVERS@/$(upstream_servers api "$API_PROCS")}
-    conf=${conf//@STREAM_SERVERS@/$(upstream_servers stream "$STREAM_PROCS")}
+    conf=${conf//@METRICS_LOCATIONS@/"$(metrics_locations)"}
+    # Quoted replacements: bash 5.2 reads an unquoted `&` as the matched text.
+    conf=${conf//@RUN_DIR@/"$RUN_DIR"}
+    conf=${conf//@RUNTIME_DIR@/"$RT"}
+    conf=${conf//@HTTP_PORT@/"$HTTP_PORT"}
+    conf=${conf//@NGINX_CONF_DIR@/"/etc/nginx"}
+    conf=${conf//@WWW_ROOT@/"$(www_root)"}
+    conf=${conf//@API_SERVERS@/"$(upstream_servers api "$API_PROCS")"}
+    conf=${conf//@STREAM_SERVERS@/"$(upstream_servers stream "$STREAM_PROCS")"}
     echo "$conf" >"$RUN_DIR/nginx.conf"
 }
 
@@ -379,6 +427,7 @@ start_nginx() {
 
 cmd_start() {
     require_binaries
+    require_same_handler_counts
     prepare_runtime_dir
     start_pg
     migrate
@@ -405,6 +454,22 @@ stop_pid() {  # pid cmdline-substring timeout label
     done
 }
 
+# Waits for a TERMed supervisor (it stops its child), then makes sure the child is gone too.
+await_stopped() {  # name supervisor-pid child-pid child-cmd
+    stop_pid "$2" supervise.sh 40 "supervisor of $1"
+    stop_pid "$3" "$4" 2 "$1"
+    rm -f "$PID_DIR/$1".{sup.pid,pid,cmd}
+    say "$1 stopped"
+}
+
+stop_supervised() {  # name
+    local sup child
+    sup=$(pid_of "$1.sup.pid")
+    child=$(pid_of "$1.pid")
+    alive_as "$sup" supervise.sh && kill -TERM "$sup" 2>/dev/null || true
+    await_stopped "$1" "$sup" "$child" "$(cmd_of "$1")"
+}
+
 cmd_stop() {
     local f name names=() sups=() children=() cmds=() i
     for f in "$PID_DIR"/*.sup.pid; do
@@ -420,10 +485,7 @@ cmd_stop() {
         alive_as "${sups[$i]}" supervise.sh && kill -TERM "${sups[$i]}" 2>/dev/null || true
     done
     for i in "${!names[@]}"; do
-        stop_pid "${sups[$i]}" supervise.sh 40 "supervisor of ${names[$i]}"
-        stop_pid "${children[$i]}" "${cmds[$i]}" 2 "${names[$i]}"
-        rm -f "$PID_DIR/${names[$i]}".{sup.pid,pid,cmd}
-        say "${names[$i]} stopped"
+        await_stopped "${names[$i]}" "${sups[$i]}" "${children[$i]}" "${cmds[$i]}"
     done
     if alive_as "$(pid_of nginx.pid)" nginx; then
         stop_pid "$(pid_of nginx.pid)" nginx 15 nginx
