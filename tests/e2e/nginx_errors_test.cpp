@@ -1,4 +1,5 @@
-// nginx's own error answers (nginx/nginx.conf.template) are problem+json like the application's.
+// nginx's own answers (nginx/nginx.conf.template): errors are problem+json like the application's,
+// the web page is served alone and with its headers.
 #define BOOST_TEST_MODULE nginx_errors_test
 #include <boost/test/unit_test.hpp>
 
@@ -59,4 +60,28 @@ BOOST_AUTO_TEST_CASE(header_too_large_is_problem_json_431) {
 BOOST_AUTO_TEST_CASE(method_not_allowed_on_static_is_problem_json_405) {
     StackClient c;
     expect_problem(c.request("DELETE", "/index.html"), 405);
+}
+
+// The page holds an API key: it must not be framed by another site (clickjacking).
+BOOST_AUTO_TEST_CASE(the_web_page_is_served_with_headers_that_keep_it_out_of_frames) {
+    StackClient c;
+    for (const char* path : {"/", "/index.html", "/styles.css", "/js/app.js",
+                             "/js/chat-view.js", "/vendor/marked.esm.js"}) {
+        BOOST_TEST_CONTEXT(path) {
+            auto r = c.get(path);
+            BOOST_TEST(r.status == 200);
+            BOOST_TEST(r.header("x-frame-options") == "DENY");
+            BOOST_TEST(r.header("content-security-policy") == "frame-ancestors 'none'");
+            BOOST_TEST(r.header("x-content-type-options") == "nosniff");
+        }
+    }
+    BOOST_TEST(c.get("/").header("content-type") == "text/html");
+}
+
+BOOST_AUTO_TEST_CASE(files_beside_the_page_are_not_served) {
+    StackClient c;
+    for (const char* path : {"/README.md", "/package.json", "/package-lock.json", "/.gitignore",
+                             "/node_modules/marked/package.json", "/js/", "/vendor/LICENSE.marked"}) {
+        BOOST_TEST_CONTEXT(path) { expect_problem(c.get(path), 404); }
+    }
 }
