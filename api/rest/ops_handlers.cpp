@@ -27,7 +27,7 @@ http::Response healthz(const Call& c) {
 http::Response metrics(const Call& c) {
     std::string out = c.svc.metrics.prometheus();
     out +=
-        "# HELP chat_turns Turns in the database by status.\n"
+        "# HELP chat_turns Turns in the database that are queued, running or failed.\n"
         "# TYPE chat_turns gauge\n";
     for (const auto& [status, n] : c.svc.store.turns_by_status())
         out += "chat_turns{status=\"" + status + "\"} " + std::to_string(n) + "\n";

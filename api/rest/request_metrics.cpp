@@ -1,5 +1,7 @@
 #include "api/rest/request_metrics.h"
 
+#include <unistd.h>
+
 namespace chat::rest {
 
 void RequestMetrics::count(int status) {
@@ -10,10 +12,12 @@ std::string RequestMetrics::prometheus() const {
     std::string out =
         "# HELP chat_api_requests_total Requests answered by this chat-api process, by status.\n"
         "# TYPE chat_api_requests_total counter\n";
+    // The pid tells the processes behind one nginx apart (each counts only its own requests).
+    std::string pid = "pid=\"" + std::to_string(::getpid()) + "\",";
     for (size_t s = 100; s < by_status_.size(); ++s) {
         auto n = by_status_[s].load();
         if (n == 0) continue;
-        out += "chat_api_requests_total{status=\"" + std::to_string(s) + "\"} " +
+        out += "chat_api_requests_total{" + pid + "status=\"" + std::to_string(s) + "\"} " +
                std::to_string(n) + "\n";
     }
     return out;

@@ -113,8 +113,25 @@ BOOST_AUTO_TEST_CASE(metrics_are_prometheus_text) {
     BOOST_TEST_REQUIRE(r.status == 200, r.body);
     BOOST_TEST(r.header("content-type").rfind("text/plain", 0) == 0u);
     BOOST_TEST(r.body.find("# TYPE chat_api_requests_total counter") != std::string::npos);
-    BOOST_TEST(r.body.find("chat_api_requests_total{status=\"200\"}") != std::string::npos);
-    BOOST_TEST(r.body.find("chat_turns{status=\"done\"}") != std::string::npos);
+    BOOST_TEST(r.body.find("chat_api_requests_total{pid=\"") != std::string::npos);
+    BOOST_TEST(r.body.find("status=\"200\"}") != std::string::npos);
+    // What an operator alerts on is always there, zero or not; the ever-growing rest is not.
+    for (const char* status : {"queued", "running", "failed"})
+        BOOST_TEST(r.body.find(std::string("chat_turns{status=\"") + status + "\"} ") !=
+                   std::string::npos);
+    BOOST_TEST(r.body.find("chat_turns{status=\"done\"}") == std::string::npos);
+}
+
+// nginx balances /metrics over the processes; a scraper asks each one by its number.
+BOOST_AUTO_TEST_CASE(each_process_answers_its_own_metrics_path) {
+    auto c = user_client();
+    auto api = c.get("/metrics/api/1");
+    BOOST_TEST_REQUIRE(api.status == 200, api.body);
+    BOOST_TEST(api.body.find("chat_workers_alive") != std::string::npos);
+    auto stream = c.get("/metrics/stream/1");
+    BOOST_TEST_REQUIRE(stream.status == 200, stream.body);
+    BOOST_TEST(stream.body.find("chat_stream_open_streams{pid=\"") != std::string::npos);
+    BOOST_TEST(c.get("/metrics/api/2").status == 404);  // the test stack runs one of each
 }
 
 BOOST_AUTO_TEST_SUITE_END()

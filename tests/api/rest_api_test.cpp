@@ -2,6 +2,8 @@
 // when the database is unreachable (a refused TCP port).
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
+
 #include "api/rest/rest_api.h"
 
 using namespace chat::rest;
@@ -74,8 +76,9 @@ BOOST_AUTO_TEST_CASE(every_response_is_counted_for_metrics) {
     p.run("GET", "/nope");
     p.run("DELETE", "/healthz");
     auto text = p.metrics.prometheus();
-    BOOST_TEST(text.find("chat_api_requests_total{status=\"404\"} 2") != std::string::npos, text);
-    BOOST_TEST(text.find("chat_api_requests_total{status=\"405\"} 1") != std::string::npos, text);
+    std::string series = "chat_api_requests_total{pid=\"" + std::to_string(::getpid()) + "\",";
+    BOOST_TEST(text.find(series + "status=\"404\"} 2") != std::string::npos, text);
+    BOOST_TEST(text.find(series + "status=\"405\"} 1") != std::string::npos, text);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
