@@ -1,5 +1,7 @@
 // chat-say: send one message and print the reply as it streams.
 //   chat-say [--url URL] [--key-file F] [--conversation ID] MESSAGE
+// URL defaults to $CHAT_URL, else $CHAT_BASE_URL (what `stack.sh env` exports), else :8080; the
+// key to $CHAT_API_KEY, else the file F, $CHAT_RUN_DIR/api-key or .run/api-key.
 // Creates a conversation when none is given, posts the message, then follows the turn's event
 // stream, printing each token as it arrives; a dropped stream is resumed with Last-Event-ID.
 // Exit codes: 0 reply complete, 1 the server reported an error, 2 usage.
@@ -26,7 +28,7 @@ using chat::client::HttpResponse;
 using Poco::JSON::Object;
 
 constexpr int kMaxReconnects = 10;
-constexpr auto kEventTimeout = std::chrono::seconds(60);  // heartbeats come every 5 s
+constexpr auto kEventTimeout = std::chrono::seconds(60);  // heartbeats come every 2.5 s
 
 struct Options {
     std::string url = "http://127.0.0.1:8080";
@@ -49,7 +51,10 @@ Object::Ptr parse_object(const std::string& text) {
 
 Options parse_args(int argc, char** argv) {
     Options o;
-    if (const char* u = std::getenv("CHAT_URL")) o.url = u;
+    for (const char* var : {"CHAT_BASE_URL", "CHAT_URL"})
+        if (const char* u = std::getenv(var); u && *u) o.url = u;
+    if (const char* run = std::getenv("CHAT_RUN_DIR"); run && *run)
+        o.key_file = std::string(run) + "/api-key";
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         bool has_value = i + 1 < argc;

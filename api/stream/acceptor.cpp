@@ -96,7 +96,8 @@ void Acceptor::run() {
             respond(req, e.status(), e.title(), e.what(), e.headers());
         } catch (const db::Error& e) {
             log::warn(std::string("stream auth: ") + e.what());
-            respond(req, 503, "Service Unavailable", "the database is unavailable");
+            respond(req, 503, "Service Unavailable", "the database is unavailable",
+                    {{"Retry-After", "1"}});
         } catch (const std::exception& e) {
             log::error(std::string("stream request: ") + e.what());
             respond(req, 500, "Internal Server Error", "unexpected error");

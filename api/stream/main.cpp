@@ -53,7 +53,11 @@ int main(int argc, char** argv) {
     raise_fd_limit();
     sigset_t stop_signals = block_stop_signals();
     auto cfg = Config::from_env();
-    if (cfg.stream_secret.empty()) log::warn("CHAT_STREAM_SECRET is empty: stream tokens fail");
+    if (cfg.stream_secret.empty()) {
+        // Started without it, every browser stream (signed ?token=) would be refused 401.
+        log::error("CHAT_STREAM_SECRET is required (it checks stream_url tokens)");
+        return 2;
+    }
     try {
         auto address = listen_address(argc, argv);
         int listen_fd = address.empty() ? 0 : fcgi::listen(address, 4096);
