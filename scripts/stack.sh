@@ -61,9 +61,11 @@ choose_runtime_dir() {
 
 RT="$(choose_runtime_dir)"
 SOCK_DIR="$RT/sock"
+# PostgreSQL's socket: trusted, so in a directory only its owner (and root) may enter.
+PG_SOCK_DIR="$RT/pgsock"
 PGDATA="$RT/pg"
 PG_LOG_DIR="$RT/pglog"
-DB_URL="host=$SOCK_DIR port=$PG_PORT dbname=chat user=chat"
+DB_URL="host=$PG_SOCK_DIR port=$PG_PORT dbname=chat user=chat"
 BROKER_PUB="tcp://127.0.0.1:$BROKER_PUB_PORT"
 BROKER_SUB="tcp://127.0.0.1:$BROKER_SUB_PORT"
 
@@ -96,15 +98,16 @@ wait_until() {  # seconds description command...
 # PostgreSQL
 
 prepare_runtime_dir() {
-    mkdir -p "$RUN_DIR" "$PID_DIR" "$LOG_DIR" "$RT" "$SOCK_DIR" "$PG_LOG_DIR" "$RT/nginx"
+    mkdir -p "$RUN_DIR" "$PID_DIR" "$LOG_DIR" "$RT" "$SOCK_DIR" "$PG_SOCK_DIR" "$PG_LOG_DIR" "$RT/nginx"
+    chmod 755 "$SOCK_DIR"
+    chmod 700 "$PG_SOCK_DIR"
     if [[ "$RT" != "$RUN_DIR" ]]; then
         chmod 755 "$RT"
         ln -sfn "$RT" "$RUN_DIR/runtime"
     fi
     ln -sfn "$PG_LOG_DIR/postgresql.log" "$LOG_DIR/postgresql.log"
     if is_root; then
-        chown postgres: "$SOCK_DIR" "$PG_LOG_DIR"
-        chmod 755 "$SOCK_DIR"
+        chown postgres: "$PG_SOCK_DIR" "$PG_LOG_DIR"
     fi
 }
 
@@ -115,7 +118,7 @@ write_pg_conf() {
 # Written by scripts/stack.sh at every start; edit the environment, not this file.
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
-unix_socket_directories = '$SOCK_DIR'
+unix_socket_directories = '$PG_SOCK_DIR'
 fsync = $PG_FSYNC
 synchronous_commit = $sync
 full_page_writes = $sync
@@ -128,7 +131,13 @@ timezone = 'UTC'
 log_timezone = 'UTC'
 EOF
     mv "$conf.tmp" "$conf"
-    is_root && chown postgres: "$conf"
+    # The socket trusts whoever can reach it (its directory is private); TCP asks for the
+    # password in the run directory, so another local user cannot log in as the superuser.
+    printf '%s\n' "# Written by scripts/stack.sh at every start." "local all all trust" \
+        "host all all 127.0.0.1/32 scram-sha-256" "host all all ::1/128 scram-sha-256" \
+        >"$PGDATA/pg_hba.conf.tmp"
+    mv "$PGDATA/pg_hba.conf.tmp" "$PGDATA/pg_hba.conf"
+    is_root && chown postgres: "$conf" "$PGDATA/pg_hba.conf"
     return 0
 }
 
@@ -155,18 +164,21 @@ start_pg() {
     bin=$(pg_bin_dir)
     init_pg "$bin"
     if as_pg "$bin/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+        as_pg "$bin/pg_ctl" -D "$PGDATA" reload >/dev/null  # pg_hba.conf as just written
         say "PostgreSQL already running"
     else
-        rm -f "$SOCK_DIR/.s.PGSQL.$PG_PORT" "$SOCK_DIR/.s.PGSQL.$PG_PORT.lock"
+        rm -f "$PG_SOCK_DIR/.s.PGSQL.$PG_PORT" "$PG_SOCK_DIR/.s.PGSQL.$PG_PORT.lock"
         as_pg "$bin/pg_ctl" -D "$PGDATA" -l "$PG_LOG_DIR/postgresql.log" -w -t "$START_TIMEOUT_S" \
             start >/dev/null ||
             { tail -n 20 "$PG_LOG_DIR/postgresql.log" >&2; die "PostgreSQL did not start (port $PG_PORT busy?)"; }
-        say "PostgreSQL listening on 127.0.0.1:$PG_PORT and $SOCK_DIR"
+        say "PostgreSQL listening on 127.0.0.1:$PG_PORT and $PG_SOCK_DIR"
     fi
-    if [[ -z "$(psql -X -tA "host=$SOCK_DIR port=$PG_PORT dbname=postgres user=chat" \
-        -c "SELECT 1 FROM pg_database WHERE datname = 'chat'")" ]]; then
-        psql -X -q "host=$SOCK_DIR port=$PG_PORT dbname=postgres user=chat" -c "CREATE DATABASE chat"
+    local admin="host=$PG_SOCK_DIR port=$PG_PORT dbname=postgres user=chat"
+    if [[ -z "$(psql -X -tA "$admin" -c "SELECT 1 FROM pg_database WHERE datname = 'chat'")" ]]; then
+        psql -X -q "$admin" -c "CREATE DATABASE chat"
     fi
+    ensure_pg_password
+    psql -X -q "$admin" -c "ALTER ROLE chat PASSWORD '$PG_PASSWORD'"
 }
 
 stop_pg() {
@@ -198,6 +210,13 @@ migrate() {
 
 # ---------------------------------------------------------------------------------------------
 # Secrets and users
+
+# The password of PostgreSQL's `chat` role over TCP (the socket needs none).
+ensure_pg_password() {
+    local f="$RUN_DIR/pg-password"
+    [[ -s "$f" ]] || (umask 077 && od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$f")
+    PG_PASSWORD=$(<"$f")
+}
 
 ensure_secret() {
     local f="$RUN_DIR/stream-secret"
@@ -429,6 +448,12 @@ cmd_start() {
     require_binaries
     require_same_handler_counts
     prepare_runtime_dir
+    if [[ -f "$PGDATA/PG_VERSION" && ! -S "$PG_SOCK_DIR/.s.PGSQL.$PG_PORT" ]] &&
+        as_pg "$(pg_bin_dir)/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+        # Started by an older stack.sh with its socket elsewhere, which every process was given.
+        say "PostgreSQL's socket moves to $PG_SOCK_DIR: restarting the stack"
+        cmd_stop
+    fi
     start_pg
     migrate
     ensure_secret
