@@ -54,14 +54,16 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     if (segs.empty()) return m;
     for (size_t i = 0; i < routes_.size(); ++i) {
         if (!matches(routes_[i], segs, nullptr)) continue;
-        if (routes_[i].method == method) {
+        // HEAD is GET without the body (RFC 9110 9.3.2); nginx drops the body we send.
+        bool get = routes_[i].method == "GET";
+        if (routes_[i].method == method || (get && method == "HEAD")) {
             m.kind = Match::Kind::Found;
             m.route = i;
             matches(routes_[i], segs, &m.params);
             return m;
         }
         if (!m.allow.empty()) m.allow += ", ";
-        m.allow += routes_[i].method;
+        m.allow += get ? "GET, HEAD" : routes_[i].method;
     }
     if (!m.allow.empty()) m.kind = Match::Kind::MethodNotAllowed;
     return m;

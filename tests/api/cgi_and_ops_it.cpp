@@ -122,6 +122,20 @@ BOOST_AUTO_TEST_CASE(metrics_are_prometheus_text) {
     BOOST_TEST(r.body.find("chat_turns{status=\"done\"}") == std::string::npos);
 }
 
+// Probes and caches send HEAD: the GET's status and headers, no body.
+BOOST_AUTO_TEST_CASE(head_answers_like_get_without_a_body) {
+    auto c = user_client();
+    for (const char* path : {"/healthz", "/metrics", "/api/v1/conversations"}) {
+        BOOST_TEST_CONTEXT(path) {
+            auto get = c.get(path);
+            auto head = c.send("HEAD", path);
+            BOOST_TEST(head.status == get.status);
+            BOOST_TEST(head.header("content-type") == get.header("content-type"));
+            BOOST_TEST(head.body.empty());
+        }
+    }
+}
+
 // nginx balances /metrics over the processes; a scraper asks each one by its number.
 BOOST_AUTO_TEST_CASE(each_process_answers_its_own_metrics_path) {
     auto c = user_client();

@@ -40,10 +40,22 @@ BOOST_AUTO_TEST_CASE(wrong_method_is_405_with_every_allowed_method) {
     Routes t;
     auto m = t.r.match("DELETE", "/api/v1/conversations");
     BOOST_TEST((m.kind == Kind::MethodNotAllowed));
-    BOOST_TEST(m.allow == "POST, GET");
+    BOOST_TEST(m.allow == "POST, GET, HEAD");
     m = t.r.match("POST", std::string("/api/v1/conversations/") + kId1);
     BOOST_TEST((m.kind == Kind::MethodNotAllowed));
-    BOOST_TEST(m.allow == "GET, PATCH");
+    BOOST_TEST(m.allow == "GET, HEAD, PATCH");
+}
+
+// Monitoring probes and caches send HEAD: it is served as GET (nginx drops the body).
+BOOST_AUTO_TEST_CASE(head_is_served_by_the_get_route) {
+    Routes t;
+    auto m = t.r.match("HEAD", std::string("/api/v1/conversations/") + kId1);
+    BOOST_TEST((m.kind == Kind::Found));
+    BOOST_TEST(m.route == t.get);
+    BOOST_TEST(m.params.at(0) == kId1);
+    m = t.r.match("HEAD", std::string("/api/v1/conversations/") + kId1 + "/messages/" + kId2);
+    BOOST_TEST((m.kind == Kind::MethodNotAllowed));  // a PUT-only path has no HEAD
+    BOOST_TEST(m.allow == "PUT");
 }
 
 BOOST_AUTO_TEST_CASE(malformed_ids_and_unknown_paths_are_not_found) {
