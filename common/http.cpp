@@ -21,7 +21,8 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
         if (pair.substr(0, eq) == name) {
             if (eq == std::string_view::npos) return std::string();
             auto v = percent_decode(pair.substr(eq + 1));
-            if (!v) throw Error(400, "Bad query string", "malformed percent-encoding in query");
+            if (!v)
+                throw Error(400, "Bad Request", "malformed percent-encoding in the query string");
             return v;
         }
         if (amp == std::string_view::npos) break;

@@ -19,8 +19,8 @@ http::Response create_conversation(const Call& c) {
     auto body = parse_json_body(c.req, false);
     auto title = string_field(*body, "title", kMaxTitleChars);
     auto agent = nullable_string_field(*body, "agent_id", kMaxNameChars);
-    return json_response(201,
-                         c.svc.store.create_conversation(c.caller.user_id, title, agent.value));
+    return created_conversation(
+        c.svc.store.create_conversation(c.caller.user_id, title, agent.value));
 }
 
 http::Response list_conversations(const Call& c) {

@@ -8,15 +8,6 @@ namespace {
 constexpr int kDefaultPage = 50;
 constexpr int kMaxPage = 100;
 
-// 202 with the stream_url added to the turn; a replay (same Idempotency-Key) says so in a
-// header, the body has the same shape as the first answer.
-http::Response accepted(const std::string& result_json, const Settings& s) {
-    bool replayed = false;
-    auto r = json_response(202, result_with_stream_url(result_json, s, &replayed));
-    if (replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
-    return r;
-}
-
 }  // namespace
 
 http::Response list_messages(const Call& c) {
@@ -41,7 +32,7 @@ http::Response post_message(const Call& c) {
     auto model = nullable_string_field(*body, "model", kMaxNameChars).value;
     auto result = c.svc.store.post_message(c.caller.user_id, c.params.at(0), content, model, key);
     c.svc.notifier.turn_queued();  // after the commit: the worker must find the row
-    return accepted(result, c.svc.settings);
+    return accepted_turn(result, c.svc.settings);
 }
 
 http::Response edit_message(const Call& c) {
@@ -56,7 +47,7 @@ http::Response regenerate_message(const Call& c) {
     auto model = nullable_string_field(*body, "model", kMaxNameChars).value;
     auto result = c.svc.store.regenerate(c.caller.user_id, c.params.at(0), c.params.at(1), model);
     c.svc.notifier.turn_queued();
-    return accepted(result, c.svc.settings);
+    return accepted_turn(result, c.svc.settings);
 }
 
 }  // namespace chat::rest

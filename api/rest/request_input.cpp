@@ -57,12 +57,15 @@ Poco::JSON::Object::Ptr parse_json_body(const http::Request& req, bool required)
                           "send the body as Content-Type: application/json");
     if (blank) bad_request("a JSON object body is required");
     if (!is_valid_utf8(req.body)) bad_request("the body is not valid UTF-8");
+    // Poco refuses a top-level scalar as a parse error: say what is wrong with `"x"` or `42`.
+    if (req.body[req.body.find_first_not_of(" \t\r\n")] != '{')
+        bad_request("the body must be a JSON object");
     Poco::Dynamic::Var parsed;
     try {
         Poco::JSON::Parser parser;
         parsed = parser.parse(req.body);
     } catch (const Poco::Exception&) {
-        bad_request("the body is not valid JSON");
+        bad_request("the body is not valid JSON (or nests too deep)");
     }
     if (parsed.type() != typeid(Poco::JSON::Object::Ptr))
         bad_request("the body must be a JSON object");

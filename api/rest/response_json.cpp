@@ -41,13 +41,23 @@ std::string turn_with_stream_url(const std::string& turn_json, const Settings& s
     return stringify(turn);
 }
 
-std::string result_with_stream_url(const std::string& result_json, const Settings& s,
-                                   bool* replayed) {
+http::Response accepted_turn(const std::string& result_json, const Settings& s) {
     auto result = parse_object(result_json);
-    if (replayed) *replayed = result->has("replayed");
+    bool replayed = result->has("replayed");
     result->remove("replayed");
-    add_stream_url(*result->getObject("turn"), s);
-    return stringify(result);
+    auto turn = result->getObject("turn");
+    add_stream_url(*turn, s);
+    auto r = json_response(202, stringify(result));
+    r.headers.emplace_back("Location", "/api/v1/turns/" + turn->getValue<std::string>("id"));
+    if (replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
+    return r;
+}
+
+http::Response created_conversation(const std::string& conversation_json) {
+    auto id = parse_object(conversation_json)->getValue<std::string>("id");
+    auto r = json_response(201, conversation_json);
+    r.headers.emplace_back("Location", "/api/v1/conversations/" + id);
+    return r;
 }
 
 std::string page_json(const std::vector<std::string>& items,

@@ -16,10 +16,13 @@ http::Response json_response(int status, std::string body);
 // The turn object with "stream_url" added.
 std::string turn_with_stream_url(const std::string& turn_json, const Settings& s);
 
-// {message, turn, replayed?} or {turn}: stream_url added to the turn; "replayed" removed and
-// reported through *replayed, so a replayed POST has the same body shape as the first one.
-std::string result_with_stream_url(const std::string& result_json, const Settings& s,
-                                   bool* replayed);
+// 202 for {message, turn, replayed?} or {turn}: stream_url added to the turn, the turn's URL
+// as Location; "replayed" becomes the Idempotent-Replayed header, so a replayed POST has the
+// same body shape as the first one.
+http::Response accepted_turn(const std::string& result_json, const Settings& s);
+
+// 201 for a new conversation, its URL as Location.
+http::Response created_conversation(const std::string& conversation_json);
 
 // {"items":[...],"next_cursor":"..."|null}; items are JSON texts.
 std::string page_json(const std::vector<std::string>& items,

@@ -25,6 +25,7 @@ BOOST_AUTO_TEST_CASE(create_get_patch_delete) {
     auto created = alice.post("/api/v1/conversations", R"({"title":"Trip","agent_id":"travel"})");
     BOOST_TEST_REQUIRE(created.status == 201, created.body);
     auto id = created.str("id");
+    BOOST_TEST(created.header("location") == "/api/v1/conversations/" + id);
     BOOST_TEST(created.str("title") == "Trip");
     BOOST_TEST(created.str("agent_id") == "travel");
     for (auto field : {"pinned_at", "archived_at", "created_at", "updated_at"})
@@ -50,6 +51,17 @@ BOOST_AUTO_TEST_CASE(create_get_patch_delete) {
     BOOST_TEST(alice.send("DELETE", "/api/v1/conversations/" + id).is_problem(404));
     auto list = alice.get("/api/v1/conversations");
     BOOST_TEST(ids_of(list).empty());
+}
+
+// RFC 9110: a 201 names what it created, a 202 where to follow it (here: the queued turn).
+BOOST_AUTO_TEST_CASE(a_message_answer_points_at_its_turn) {
+    auto alice = new_user();
+    auto id = alice.post("/api/v1/conversations", "{}").str("id");
+    auto posted = alice.post("/api/v1/conversations/" + id + "/messages", R"({"content":"hi"})");
+    BOOST_TEST_REQUIRE(posted.status == 202, posted.body);
+    auto turn = posted.json()->getObject("turn")->getValue<std::string>("id");
+    BOOST_TEST(posted.header("location") == "/api/v1/turns/" + turn);
+    BOOST_TEST(alice.get(posted.header("location")).status == 200);
 }
 
 BOOST_AUTO_TEST_CASE(empty_body_creates_an_untitled_conversation) {

@@ -93,6 +93,18 @@ BOOST_AUTO_TEST_CASE(malformed_bodies_are_400) {
     BOOST_TEST(status_of([&] { parse_json_body(json_request(deep), true); }) == 400);
 }
 
+// Valid JSON that is not an object is told so, not called invalid.
+BOOST_AUTO_TEST_CASE(a_json_value_that_is_not_an_object_is_named_as_such) {
+    for (const char* body : {"\"str\"", "42", "null", "true", " [1]"}) {
+        try {
+            parse_json_body(json_request(body), true);
+            BOOST_FAIL("accepted " << body);
+        } catch (const chat::http::Error& e) {
+            BOOST_TEST(std::string(e.what()) == "the body must be a JSON object", body);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(field_types_are_checked) {
     auto body = [](const char* json) { return parse_json_body(json_request(json), true); };
     BOOST_TEST(status_of([&] { content_field(*body(R"({"content":42})")); }) == 400);
