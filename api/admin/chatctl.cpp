@@ -98,6 +98,8 @@ void need(const std::vector<std::string>& args, size_t n) {
 }
 
 int run(const std::vector<std::string>& args) {
+    if (args[0] != "user" && args[0] != "key")
+        throw UsageError("unknown command '" + args[0] + "'");
     need(args, 2);
     const std::string what = args[0] + " " + args[1];
     chat::db::Connection db(chat::Config::from_env().db_url);
@@ -116,6 +118,7 @@ int run(const std::vector<std::string>& args) {
     } else if (what == "user limits") {
         need(args, 3);
         store.set_limits(args[2], parse_flags(args, 3, nullptr));
+        std::cerr << "limits of '" << args[2] << "' set\n";
     } else if (what == "key create" && args.size() == 3) {
         std::cout << store.create_key(args[2]).text() << std::endl;
     } else if (what == "key revoke" && args.size() == 3) {

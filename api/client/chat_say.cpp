@@ -14,6 +14,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "api/client/event_stream.h"
@@ -160,13 +161,19 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    constexpr const char* kUsage =
+        "usage: chat-say [--url URL] [--key-file FILE] [--conversation ID] MESSAGE\n";
+    for (int i = 1; i < argc; ++i) {
+        if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h") {
+            std::cout << kUsage;
+            return 0;
+        }
+    }
     Options options;
     try {
         options = parse_args(argc, argv);
     } catch (const std::invalid_argument& e) {
-        std::cerr
-            << "chat-say: " << e.what()
-            << "\nusage: chat-say [--url URL] [--key-file FILE] [--conversation ID] MESSAGE\n";
+        std::cerr << "chat-say: " << e.what() << "\n" << kUsage;
         return 2;
     }
     try {
