@@ -104,6 +104,12 @@ std::string serialize(const Response& r) {
     return out;
 }
 
+void check_query_size(const Request& r) {
+    if (r.query.size() > kMaxQueryBytes)
+        throw Error(414, "URI Too Long",
+                    "the query string may be at most " + std::to_string(kMaxQueryBytes) + " bytes");
+}
+
 std::optional<std::string> percent_decode(std::string_view s) {
     std::string out;
     out.reserve(s.size());

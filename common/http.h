@@ -63,4 +63,9 @@ std::string serialize(const Response& r);
 // Percent-decodes s ('+' as space); nullopt when an escape is malformed.
 std::optional<std::string> percent_decode(std::string_view s);
 
+// Both handlers answer a query string longer than this with 414 (before parsing anything).
+inline constexpr size_t kMaxQueryBytes = 2048;
+// Throws Error(414) when r.query is longer than kMaxQueryBytes.
+void check_query_size(const Request& r);
+
 }  // namespace chat::http

@@ -126,13 +126,6 @@ std::optional<std::string> uuid_param(const http::Request& req, const std::strin
     return v;
 }
 
-void check_query_size(const http::Request& req) {
-    if (req.query.size() > kMaxQueryBytes)
-        throw http::Error(
-            414, "URI Too Long",
-            "the query string may be at most " + std::to_string(kMaxQueryBytes) + " bytes");
-}
-
 std::optional<std::string> idempotency_key(const http::Request& req) {
     const auto& v = req.header("idempotency-key");
     if (v.empty()) return std::nullopt;

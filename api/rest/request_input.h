@@ -16,7 +16,6 @@ namespace chat::rest {
 inline constexpr size_t kMaxContentChars = 32000;
 inline constexpr size_t kMaxTitleChars = 500;
 inline constexpr size_t kMaxNameChars = 200;  // agent_id, model
-inline constexpr size_t kMaxQueryBytes = 2048;
 
 // Parses a JSON object body. The Content-Type must be application/json (415 otherwise), the
 // body valid UTF-8 and a JSON object (400). When !required an empty body is an empty object.
@@ -47,8 +46,6 @@ int limit_param(const http::Request& req, int fallback, int max);
 bool bool_param(const http::Request& req, const std::string& name, bool fallback);
 // ?name=<uuid>: nullopt when absent; 400 when not a UUID.
 std::optional<std::string> uuid_param(const http::Request& req, const std::string& name);
-// 414 when the query string is longer than kMaxQueryBytes.
-void check_query_size(const http::Request& req);
 
 // The Idempotency-Key header: nullopt when absent; 400 unless 1..200 printable ASCII.
 std::optional<std::string> idempotency_key(const http::Request& req);

@@ -1,9 +1,9 @@
 #include "api/rest/rest_api.h"
 
-#include "api/rest/api_key.h"
 #include "api/rest/error_boundary.h"
 #include "api/rest/handlers.h"
 #include "api/rest/request_input.h"
+#include "common/bearer.h"
 
 namespace chat::rest {
 
@@ -51,7 +51,7 @@ Caller authenticate(const http::Request& req, ChatStore& store) {
 }
 
 http::Response RestApi::dispatch(const http::Request& req, Services& svc) const {
-    check_query_size(req);
+    http::check_query_size(req);
     auto m = router_.match(req.method, req.path);
     if (m.kind == Router::Match::Kind::NotFound)
         throw http::Error(404, "Not Found", "no such resource");

@@ -37,15 +37,21 @@ std::string metrics_text(const HubStats& st) {
     return out;
 }
 
+// Every 401 names the scheme (RFC 9110 requires it; chat-api does the same).
+http::Error unauthorized(std::string detail) {
+    return http::Error(401, "Unauthorized", std::move(detail))
+        .with_header("WWW-Authenticate", "Bearer");
+}
+
 // Throws http::Error unless the request may read this turn's stream.
 void authorize(const StreamRequest& r, const std::string& secret, StreamStore& store) {
     if (r.token) {
         if (!verify_stream_token(secret, r.turn_id, *r.token, std::time(nullptr)))
-            throw http::Error(401, "Unauthorized", "invalid or expired stream token");
+            throw unauthorized("invalid or expired stream token");
         return;
     }
     auto who = store.authenticate(*r.api_key);
-    if (!who) throw http::Error(401, "Unauthorized", "invalid API key");
+    if (!who) throw unauthorized("invalid API key");
     if (who->retry_after > 0) {
         throw http::Error(429, "Too Many Requests", "rate limit exceeded")
             .with_header("Retry-After", std::to_string(who->retry_after));
@@ -79,7 +85,12 @@ void Acceptor::run() {
     while (req.accept()) {
         try {
             auto request = req.read(kMaxBody);
-            if (request.path == kMetricsPath && request.method == "GET") {
+            if (request.path == kMetricsPath) {
+                // Like chat-api's /metrics: a known path, so another method is a 405, not a 404.
+                if (request.method != "GET") {
+                    throw http::Error(405, "Method Not Allowed", "use GET")
+                        .with_header("Allow", "GET");
+                }
                 http::Response m;
                 m.status = 200;
                 m.headers.emplace_back("Content-Type", "text/plain; version=0.0.4");

@@ -38,18 +38,9 @@ std::optional<int64_t> parse_cursor(const std::optional<std::string>& text) {
     return n;
 }
 
-std::optional<ApiKey> parse_bearer(std::string_view authorization) {
-    constexpr std::string_view kBearer = "Bearer ";
-    if (authorization.substr(0, kBearer.size()) != kBearer) return std::nullopt;
-    auto key = authorization.substr(kBearer.size());
-    if (key.substr(0, 3) != "ck_") return std::nullopt;
-    key.remove_prefix(3);
-    auto sep = key.find('_');
-    if (sep == 0 || sep == std::string_view::npos || sep + 1 == key.size()) return std::nullopt;
-    return ApiKey{std::string(key.substr(0, sep)), std::string(key.substr(sep + 1))};
-}
-
 StreamRequest parse_stream_request(const http::Request& r) {
+    // First, as in chat-api: a huge query (a forged token) costs no further parsing.
+    http::check_query_size(r);
     auto id = turn_id_from_path(r.path);
     if (!id) throw http::Error(404, "Not Found", "no such turn stream");
     if (r.method != "GET") {

@@ -1,10 +1,11 @@
 #include <boost/test/unit_test.hpp>
 
-#include "api/rest/api_key.h"
 #include "api/rest/request_input.h"
 #include "api/rest/utf8.h"
+#include "common/bearer.h"
 
 using namespace chat::rest;
+using chat::parse_bearer;
 
 namespace {
 
@@ -159,7 +160,9 @@ BOOST_AUTO_TEST_CASE(booleans_and_ids_in_the_query) {
     BOOST_TEST(status_of([] { uuid_param(query_request("before=1;DROP"), "before"); }) == 400);
     BOOST_TEST(*uuid_param(query_request("before=0b8a7c52-7f45-4a84-9bb6-3d9f9e0c1a11"),
                            "before") == "0b8a7c52-7f45-4a84-9bb6-3d9f9e0c1a11");
-    BOOST_TEST(status_of([] { check_query_size(query_request(std::string(5000, 'a'))); }) == 414);
+    BOOST_TEST(status_of([] {
+                   chat::http::check_query_size(query_request(std::string(5000, 'a')));
+               }) == 414);
 }
 
 BOOST_AUTO_TEST_CASE(idempotency_key_header) {

@@ -3,7 +3,11 @@
 #define BOOST_TEST_MODULE nginx_errors_test
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
+#include <fstream>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include "tests/support/chat_test.h"
 
@@ -65,8 +69,8 @@ BOOST_AUTO_TEST_CASE(method_not_allowed_on_static_is_problem_json_405) {
 // The page holds an API key: it must not be framed by another site (clickjacking).
 BOOST_AUTO_TEST_CASE(the_web_page_is_served_with_headers_that_keep_it_out_of_frames) {
     StackClient c;
-    for (const char* path : {"/", "/index.html", "/styles.css", "/js/app.js",
-                             "/js/chat-view.js", "/vendor/marked.esm.js"}) {
+    for (const char* path : {"/", "/index.html", "/styles.css", "/js/app.js", "/js/chat-view.js",
+                             "/vendor/marked.esm.js"}) {
         BOOST_TEST_CONTEXT(path) {
             auto r = c.get(path);
             BOOST_TEST(r.status == 200);
@@ -80,8 +84,46 @@ BOOST_AUTO_TEST_CASE(the_web_page_is_served_with_headers_that_keep_it_out_of_fra
 
 BOOST_AUTO_TEST_CASE(files_beside_the_page_are_not_served) {
     StackClient c;
-    for (const char* path : {"/README.md", "/package.json", "/package-lock.json", "/.gitignore",
-                             "/node_modules/marked/package.json", "/js/", "/vendor/LICENSE.marked"}) {
-        BOOST_TEST_CONTEXT(path) { expect_problem(c.get(path), 404); }
+    for (const char* path :
+         {"/README.md", "/package.json", "/package-lock.json", "/.gitignore",
+          "/node_modules/marked/package.json", "/js/", "/vendor/LICENSE.marked"}) {
+        BOOST_TEST_CONTEXT(path) {
+            expect_problem(c.get(path), 404);
+        }
     }
+}
+
+// nginx's 405s come only from the static locations, which serve GET and HEAD.
+BOOST_AUTO_TEST_CASE(nginx_405_names_the_allowed_methods) {
+    StackClient c;
+    for (auto [method, path] :
+         {std::pair{"POST", "/"}, {"DELETE", "/js/app.js"}, {"PUT", "/index.html"}}) {
+        BOOST_TEST_CONTEXT(method << " " << path) {
+            auto r = c.request(method, path);
+            expect_problem(r, 405);
+            BOOST_TEST(r.header("allow") == "GET, HEAD");
+            BOOST_TEST(r.header("cache-control") == "no-store");
+        }
+    }
+}
+
+// A stream token is a credential: the access log keeps the stream's path, never its query.
+BOOST_AUTO_TEST_CASE(stream_tokens_stay_out_of_the_access_log) {
+    StackClient anonymous(TestEnv::from_env().base_url, "");
+    const std::string path = "/api/v1/turns/00000000-0000-4000-8000-0000000000aa/stream";
+    const std::string secret = "logcheck0123456789";
+    BOOST_TEST(anonymous.get(path + "?token=1." + secret + "&after=3").status == 401);
+    // nginx flushes its log buffer every second: wait for the line rather than a fixed time.
+    const auto log_path = TestEnv::from_env().run_dir + "/logs/nginx-access.log";
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    std::string line;
+    while (line.empty() && std::chrono::steady_clock::now() < deadline) {
+        std::ifstream log(log_path);
+        for (std::string l; std::getline(log, l);)
+            if (l.find(path) != std::string::npos) line = l;
+        if (line.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    BOOST_REQUIRE_MESSAGE(!line.empty(), "no access log line for " << path);
+    BOOST_TEST(line.find(secret) == std::string::npos, line);
+    BOOST_TEST(line.find("\"GET " + path + " HTTP/1.1\" 401") != std::string::npos, line);
 }

@@ -559,3 +559,53 @@ BOOST_FIXTURE_TEST_CASE(random_loss_duplicates_restarts_and_drops_keep_the_invar
         }
     }
 }
+
+// Every 401 of the stream names the scheme, as the API's do (docs/API.md, Conventions).
+BOOST_FIXTURE_TEST_CASE(every_stream_401_carries_www_authenticate, Fixture) {
+    auto cid = client.create_conversation("stream 401s");
+    ScriptedTurn turn(pub, cid);
+    StackClient anonymous(client.base_url(), "");
+    StackClient unknown_key(client.base_url(), "ck_000000000000_" + std::string(40, '0'));
+    for (auto* s : {&anonymous, &unknown_key}) {
+        auto path = stream_path(turn.id());
+        for (const auto& p : {path, path + "?token=1.bad"}) {
+            BOOST_TEST_CONTEXT(p) {
+                auto r = s->open_stream(p);
+                BOOST_TEST(r->status() == 401);
+                BOOST_TEST(r->header("www-authenticate") == "Bearer");
+            }
+        }
+    }
+}
+
+// chat-stream reads Authorization like chat-api: any-case scheme, extra spaces (an unknown turn
+// answers 404 only once the key was accepted).
+BOOST_FIXTURE_TEST_CASE(stream_accepts_a_lower_case_scheme_and_extra_spaces, Fixture) {
+    auto key = chat::test::TestEnv::from_env().api_key;
+    StackClient anonymous(client.base_url(), "");
+    auto path = stream_path("00000000-0000-4000-8000-000000000000");
+    for (const auto& h : {"bearer " + key, "Bearer  " + key}) {
+        BOOST_TEST_CONTEXT(h.substr(0, h.find("ck_"))) {
+            BOOST_TEST(anonymous.request("GET", path, "", {{"Authorization", h}}).status == 404);
+        }
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(stream_metrics_refuse_other_methods_with_405, Fixture) {
+    for (const char* method : {"POST", "DELETE"}) {
+        BOOST_TEST_CONTEXT(method) {
+            auto r = client.request(method, "/metrics/stream");
+            BOOST_TEST(r.status == 405);
+            BOOST_TEST(r.header("allow") == "GET");
+            BOOST_TEST(r.header("content-type") == "application/problem+json");
+        }
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(stream_query_over_2048_bytes_is_414, Fixture) {
+    auto cid = client.create_conversation("stream 414");
+    ScriptedTurn turn(pub, cid);
+    auto r = client.request("GET", stream_path(turn.id()) + "?token=" + std::string(3000, 'a'));
+    BOOST_TEST(r.status == 414);
+    BOOST_TEST(r.header("content-type") == "application/problem+json");
+}

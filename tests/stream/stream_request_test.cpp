@@ -38,15 +38,33 @@ BOOST_AUTO_TEST_CASE(cursor_parsing) {
     BOOST_TEST(*parse_cursor(std::string("99999999999999999999999")) == -1);
 }
 
-BOOST_AUTO_TEST_CASE(bearer_parsing) {
-    auto k = parse_bearer("Bearer ck_abc123_s3cr_et");
-    BOOST_REQUIRE(k.has_value());
-    BOOST_TEST(k->key_id == "abc123");
-    BOOST_TEST(k->secret == "s3cr_et");
-    BOOST_TEST(!parse_bearer("Bearer abc"));
-    BOOST_TEST(!parse_bearer("Basic ck_a_b"));
-    BOOST_TEST(!parse_bearer("Bearer ck__b"));
-    BOOST_TEST(!parse_bearer("Bearer ck_a_"));
+// The header rules are chat-api's (common/bearer.h, unit-tested in tests/api/input_test.cpp):
+// any-case scheme, extra spaces, key characters checked.
+BOOST_AUTO_TEST_CASE(stream_accepts_keys_the_api_accepts) {
+    std::string path = std::string("/api/v1/turns/") + kId + "/stream";
+    for (const char* h : {"bearer ck_k1_secret", "Bearer  ck_k1_secret", "BEARER ck_k1_secret "}) {
+        BOOST_TEST_CONTEXT(h) {
+            auto r = get(path);
+            r.headers["authorization"] = h;
+            auto key = parse_stream_request(r).api_key;
+            BOOST_REQUIRE(key.has_value());
+            BOOST_TEST(key->key_id == "k1");
+            BOOST_TEST(key->secret == "secret");
+        }
+    }
+    auto quoted = get(path);
+    quoted.headers["authorization"] = "Bearer ck_k1_se'cret";
+    BOOST_CHECK_EXCEPTION(parse_stream_request(quoted), chat::http::Error,
+                          [](const auto& e) { return e.status() == 401; });
+}
+
+BOOST_AUTO_TEST_CASE(query_over_2048_bytes_is_414) {
+    std::string path = std::string("/api/v1/turns/") + kId + "/stream";
+    auto at_limit = get(path, "token=" + std::string(2048 - 6, 'a'));
+    BOOST_TEST(parse_stream_request(at_limit).token->size() == 2042u);
+    auto over = get(path, "token=" + std::string(2048 - 5, 'a'));
+    BOOST_CHECK_EXCEPTION(parse_stream_request(over), chat::http::Error,
+                          [](const auto& e) { return e.status() == 414; });
 }
 
 BOOST_AUTO_TEST_CASE(request_validation) {

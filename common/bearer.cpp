@@ -1,8 +1,8 @@
-#include "api/rest/api_key.h"
+#include "common/bearer.h"
 
 #include <strings.h>
 
-namespace chat::rest {
+namespace chat {
 namespace {
 
 bool key_chars(std::string_view s) {
@@ -30,4 +30,4 @@ std::optional<ApiKey> parse_bearer(std::string_view h) {
     return ApiKey{std::string(h.substr(0, sep)), std::string(h.substr(sep + 1))};
 }
 
-}  // namespace chat::rest
+}  // namespace chat
