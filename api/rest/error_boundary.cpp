@@ -16,10 +16,12 @@ std::string primary_message(std::string_view m) {
 
 http::Response db_error_response(const db::Error& e) {
     const auto& state = e.sqlstate();
-    if (state.size() == 5 && state.compare(0, 2, "CH") == 0) {
+    // CHnnn: answer HTTP nnn. CRnnn: the same, for a state that passes by itself in a moment.
+    bool passes = state.compare(0, 2, "CR") == 0;
+    if (state.size() == 5 && (passes || state.compare(0, 2, "CH") == 0)) {
         int status = std::stoi(state.substr(2));
         auto r = http::problem(status, http::reason_phrase(status), primary_message(e.what()));
-        if (status == 429) r.headers.emplace_back("Retry-After", "1");
+        if (status == 429 || passes) r.headers.emplace_back("Retry-After", "1");
         return r;
     }
     if (e.connection_lost() || state.compare(0, 2, "08") == 0 || state == "57P01") {

@@ -22,12 +22,13 @@ class StreamStore {
     // Connects lazily: a store can be made while PostgreSQL is still starting.
     explicit StreamStore(std::string db_url) : db_url_(std::move(db_url)) {}
 
-    // The turn row and its current attempt's tokens after `after` (one consistent read).
-    // Throws db::Error.
+    // The turn row and its current attempt's tokens after `after` (one consistent read);
+    // not found for a turn of a deleted conversation. Throws db::Error.
     Snapshot snapshot(const std::string& turn_id, int64_t after);
     // The user of a valid API key, or nullopt. Throws db::Error.
     std::optional<Principal> authenticate(const ApiKey& key);
-    // The owner of a turn, or nullopt when there is no such turn. Throws db::Error.
+    // The owner of a turn, or nullopt when there is no such turn or its conversation was
+    // deleted. Throws db::Error.
     std::optional<std::string> turn_owner(const std::string& turn_id);
 
   private:

@@ -187,4 +187,39 @@ BOOST_AUTO_TEST_CASE(stream_url_opens_the_turns_stream_without_a_key) {
     BOOST_TEST((foreign.status == 401 || foreign.status == 404), foreign.status);
 }
 
+// A retry's key replays only the request it was first sent with.
+BOOST_AUTO_TEST_CASE(idempotency_key_reused_with_another_body_is_422) {
+    auto alice = new_user();
+    auto conv = create_conversation(alice);
+    Headers h{{"Idempotency-Key", "body-" + conv}};
+    auto path = "/api/v1/conversations/" + conv + "/messages";
+    auto first = alice.send("POST", path, R"({"content":"first text"})", h);
+    BOOST_TEST_REQUIRE(first.status == 202, first.body);
+    auto other_text = alice.send("POST", path, R"({"content":"other text"})", h);
+    BOOST_TEST(other_text.is_problem(422), other_text.body);
+    auto other_model =
+        alice.send("POST", path, R"({"content":"first text","model":"another-model"})", h);
+    BOOST_TEST(other_model.is_problem(422), other_model.body);
+    auto same = alice.send("POST", path, R"({"content":"first text"})", h);
+    BOOST_TEST_REQUIRE(same.status == 202, same.body);
+    BOOST_TEST(same.header("idempotent-replayed") == "true");
+    auto turn = first.json()->getObject("turn")->getValue<std::string>("id");
+    wait_turn_finished(alice, turn);
+    BOOST_TEST(items_of(alice.get(path))->size() == 2u);  // one user message, one reply
+}
+
+// After DELETE a conversation's data is gone: a retried post gets the 404 of any post to it.
+BOOST_AUTO_TEST_CASE(idempotency_key_of_a_deleted_conversation_replays_nothing) {
+    auto alice = new_user();
+    auto conv = create_conversation(alice);
+    Headers h{{"Idempotency-Key", "gone-" + conv}};
+    auto path = "/api/v1/conversations/" + conv + "/messages";
+    auto first = alice.send("POST", path, R"({"content":"deleted secret"})", h);
+    BOOST_TEST_REQUIRE(first.status == 202, first.body);
+    BOOST_TEST_REQUIRE(alice.send("DELETE", "/api/v1/conversations/" + conv).status == 204);
+    auto retry = alice.send("POST", path, R"({"content":"deleted secret"})", h);
+    BOOST_TEST(retry.is_problem(404), retry.body);
+    BOOST_TEST(retry.body.find("deleted secret") == std::string::npos, retry.body);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

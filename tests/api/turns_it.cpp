@@ -179,4 +179,31 @@ BOOST_AUTO_TEST_CASE(cancel_stops_a_real_running_turn_and_keeps_the_partial_text
     BOOST_TEST(items->getObject(1)->getValue<std::string>("content") == partial);
 }
 
+// A cancelled turn holds its conversation until its worker stops (a few ms): the 409 says so.
+BOOST_AUTO_TEST_CASE(a_message_while_a_cancel_is_in_progress_says_retry_shortly) {
+    auto alice = new_user();
+    auto conv = create_conversation(alice);
+    HeldTurn held(conv, "running");
+    BOOST_TEST_REQUIRE(alice.post("/api/v1/turns/" + held.id + "/cancel").status == 202);
+    auto post = alice.post("/api/v1/conversations/" + conv + "/messages", R"({"content":"next"})");
+    BOOST_TEST_REQUIRE(post.is_problem(409), post.body);
+    BOOST_TEST(post.str("detail").find("being cancelled") != std::string::npos, post.body);
+    BOOST_TEST(post.header("retry-after") == "1");
+    auto regen = alice.post("/api/v1/conversations/" + conv + "/messages/" + held.message_id +
+                            "/regenerate");
+    BOOST_TEST(regen.is_problem(409), regen.body);
+    BOOST_TEST(regen.str("detail").find("being cancelled") != std::string::npos, regen.body);
+}
+
+// A deleted conversation's turn is not found: cancelling it must not hand out the turn.
+BOOST_AUTO_TEST_CASE(cancel_of_a_turn_in_a_deleted_conversation_is_404) {
+    auto alice = new_user();
+    auto conv = create_conversation(alice);
+    HeldTurn held(conv, "running");
+    BOOST_TEST_REQUIRE(alice.send("DELETE", "/api/v1/conversations/" + conv).status == 204);
+    auto cancel = alice.post("/api/v1/turns/" + held.id + "/cancel");
+    BOOST_TEST(cancel.is_problem(404), cancel.body);
+    BOOST_TEST(cancel.body.find("held by the test") == std::string::npos, cancel.body);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

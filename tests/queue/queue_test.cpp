@@ -2,6 +2,7 @@
 #define BOOST_TEST_MODULE queue
 #include <boost/test/unit_test.hpp>
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -278,4 +279,40 @@ BOOST_AUTO_TEST_CASE(a_claim_reads_rows_by_key_even_in_a_plan_made_on_small_tabl
     c.exec("ROLLBACK");
     BOOST_TEST(claimed == 30u);
     BOOST_TEST(scans == 0, scans << " sequential scans of turns, conversations or messages");
+}
+
+// A turn the queue gives up on (retry_turn or the lease sweep) ends like any failed turn:
+// finish_reason 'error', an error that says retrying will not help, and a dead letter.
+BOOST_AUTO_TEST_CASE(a_turn_failed_for_good_has_a_final_error_and_is_dead_lettered) {
+    ScratchDatabase db;
+    auto ids = db.enqueue_turns(3);
+    db.conn().exec("UPDATE turns SET max_attempts = 1 WHERE id = $1 OR id = $2", {ids[0], ids[1]});
+    TurnQueue q(db.conn(), "w", 30);
+    auto claimed = q.claim_batch(3);
+    BOOST_REQUIRE_EQUAL(claimed.size(), 3u);
+    std::map<std::string, chat::queue::ClaimedTurn> by_id;
+    for (const auto& t : claimed) by_id.emplace(t.turn_id, t);
+    // ids[0]: its one attempt failed; ids[1]: its worker vanished; ids[2]: past its deadline.
+    BOOST_TEST(q.retry(by_id.at(ids[0]), R"({"code":"upstream_unavailable","retryable":true})", 0)
+                   .value_or("") == "failed");
+    db.conn().exec("UPDATE turns SET deadline = now() - interval '1 second' WHERE id = $1",
+                   {ids[2]});
+    expire_lease(db.conn(), ids[1]);
+    expire_lease(db.conn(), ids[2]);
+    BOOST_TEST(q.requeue_expired() == 2);
+    const char* codes[] = {"upstream_unavailable", "worker_lost", "worker_lost"};
+    for (size_t i = 0; i < ids.size(); ++i) {
+        BOOST_TEST_CONTEXT("turn " << i) {
+            auto r = db.conn().exec(
+                "SELECT status, finish_reason, error->>'retryable', error->>'code', "
+                "dead_lettered_at IS NOT NULL, finished_at IS NOT NULL FROM turns WHERE id = $1",
+                {ids[i]});
+            BOOST_TEST(r.str(0, 0) == "failed");
+            BOOST_TEST(r.opt(0, 1).value_or("NULL") == "error");
+            BOOST_TEST(r.opt(0, 2).value_or("NULL") == "false");
+            BOOST_TEST(r.opt(0, 3).value_or("NULL") == codes[i]);
+            BOOST_TEST(r.boolean(0, 4));
+            BOOST_TEST(r.boolean(0, 5));
+        }
+    }
 }

@@ -609,3 +609,51 @@ BOOST_FIXTURE_TEST_CASE(stream_query_over_2048_bytes_is_414, Fixture) {
     BOOST_TEST(r.status == 414);
     BOOST_TEST(r.header("content-type") == "application/problem+json");
 }
+
+// After DELETE of its conversation a turn streams like an unknown one: 404 with a key, and with
+// its signed token (checked at open without PostgreSQL) the `not_found` error of a turn the
+// snapshot does not find. Nothing was published live, so the stream has to read the snapshot.
+BOOST_FIXTURE_TEST_CASE(a_deleted_conversations_turn_streams_like_an_unknown_turn, Fixture) {
+    auto cid = client.create_conversation("stream deleted");
+    ScriptedTurn turn(pub, cid, "a private question");
+    turn.claim(/*publish=*/false);
+    turn.skip_token("private");
+    turn.skip_token(" answer");
+    turn.finish("done", /*publish=*/false);
+    auto got = client.get("/api/v1/turns/" + turn.id());
+    BOOST_REQUIRE_EQUAL(got.status, 200);
+    auto url = parse_object(got.body)->getValue<std::string>("stream_url");
+    BOOST_REQUIRE_EQUAL(client.request("DELETE", "/api/v1/conversations/" + cid).status, 204);
+    BOOST_TEST(client.open_stream(stream_path(turn.id()))->status() == 404);
+    StackClient anonymous(client.base_url(), "");
+    auto s = anonymous.open_stream(url);
+    BOOST_REQUIRE_EQUAL(s->status(), 200);
+    auto events = chat::test::read_until_end(*s, kWait);
+    BOOST_TEST(events.back().event == "error");
+    BOOST_TEST(parse_object(events.back().data)->getValue<std::string>("code") == "not_found");
+    BOOST_TEST(assemble(events).empty());
+}
+
+// A turn whose last attempt failed with a retryable error failed for good: the stream's `error`
+// says retrying will not help, and the turn's finish_reason is 'error'.
+BOOST_FIXTURE_TEST_CASE(a_turn_out_of_attempts_ends_with_a_final_error, Fixture) {
+    auto cid = client.create_conversation("stream attempts used up");
+    ScriptedTurn turn(pub, cid);
+    chat::db::Connection db(chat::test::require_env("CHAT_DB_URL"));
+    db.exec("UPDATE turns SET max_attempts = 1 WHERE id = $1::uuid", {turn.id()});
+    turn.claim();
+    auto s = client.open_stream(stream_path(turn.id()));
+    std::vector<SseEvent> shown;
+    prime(turn, *s, shown, "try1");
+    turn.persist();
+    turn.fail(/*retryable=*/true);  // retry_turn finds no attempt left and fails the turn
+    read_until(*s, shown, is_final, kWait);
+    BOOST_TEST(shown.back().event == "error");
+    auto error = parse_object(shown.back().data);
+    BOOST_TEST(error->getValue<std::string>("code") == "scripted");
+    BOOST_TEST(!error->getValue<bool>("retryable"));
+    auto t = parse_object(client.get("/api/v1/turns/" + turn.id()).body);
+    BOOST_TEST(t->getValue<std::string>("status") == "failed");
+    BOOST_TEST(t->getValue<std::string>("finish_reason") == "error");
+    BOOST_TEST(t->getValue<bool>("dead_lettered"));
+}
