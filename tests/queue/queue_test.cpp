@@ -316,3 +316,16 @@ BOOST_AUTO_TEST_CASE(a_turn_failed_for_good_has_a_final_error_and_is_dead_letter
         }
     }
 }
+
+// A worker's id holds its pid, so every restart adds a row: those not seen for a week go.
+BOOST_AUTO_TEST_CASE(workers_not_seen_for_a_week_are_forgotten) {
+    ScratchDatabase db;
+    auto& c = db.conn();
+    c.exec(
+        "INSERT INTO workers(id, host, pid, concurrency, seen_at) VALUES "
+        "('old', 'h', 1, 1, now() - interval '8 days'), "
+        "('recent', 'h', 2, 1, now() - interval '6 days')");
+    c.exec("SELECT worker_seen('new', 'h', 3, 16, 0, false)");
+    auto ids = c.exec("SELECT string_agg(id, ',' ORDER BY id) FROM workers");
+    BOOST_TEST(ids.str(0, 0) == "new,recent");
+}
