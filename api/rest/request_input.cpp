@@ -1,5 +1,7 @@
 #include "api/rest/request_input.h"
 
+#include <string_view>
+
 #include <Poco/Exception.h>
 #include <Poco/JSON/Parser.h>
 
@@ -23,17 +25,31 @@ std::string lower(std::string_view s) {
 }
 
 // "application/json" with optional parameters; a charset other than UTF-8 is refused.
+std::string_view trimmed(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+// application/json with no charset parameter or charset UTF-8 (RFC 9110 parameters: name=value
+// or name="value", separated by ';').
 bool is_json_content_type(const std::string& value) {
     auto v = lower(value);
-    auto semi = v.find(';');
-    auto type = v.substr(0, semi);
-    while (!type.empty() && type.back() == ' ') type.pop_back();
-    if (type != "application/json") return false;
-    auto cs = v.find("charset=", semi == std::string::npos ? v.size() : semi);
-    if (cs == std::string::npos) return true;
-    auto charset = v.substr(cs + 8);
-    if (!charset.empty() && charset.front() == '"') charset = charset.substr(1);
-    return charset.rfind("utf-8", 0) == 0 || charset.rfind("utf8", 0) == 0;
+    std::string_view rest(v);
+    auto semi = rest.find(';');
+    if (trimmed(rest.substr(0, semi)) != "application/json") return false;
+    while (semi != std::string_view::npos) {
+        rest.remove_prefix(semi + 1);
+        semi = rest.find(';');
+        auto param = trimmed(rest.substr(0, semi));
+        auto eq = param.find('=');
+        if (eq == std::string_view::npos || trimmed(param.substr(0, eq)) != "charset") continue;
+        auto charset = trimmed(param.substr(eq + 1));
+        if (charset.size() >= 2 && charset.front() == '"' && charset.back() == '"')
+            charset = charset.substr(1, charset.size() - 2);
+        if (charset != "utf-8" && charset != "utf8") return false;
+    }
+    return true;
 }
 
 std::string checked_string(const Poco::Dynamic::Var& v, const std::string& name, size_t max_chars) {

@@ -85,6 +85,20 @@ BOOST_AUTO_TEST_CASE(content_type_must_be_json) {
                0);
 }
 
+// The charset is a parameter, not a substring: "utf-8x" is not UTF-8, a quoted "charset=" in
+// another parameter is not the charset.
+BOOST_AUTO_TEST_CASE(the_charset_parameter_is_parsed_as_a_parameter) {
+    for (const char* ok : {"application/json; charset=utf-8", "application/json;charset=UTF8",
+                           "application/json; charset=\"utf-8\"", "application/json ; x=1",
+                           "application/json; foo=\"charset=latin1\""}) {
+        BOOST_TEST(status_of([&] { parse_json_body(json_request("{}", ok), true); }) == 0, ok);
+    }
+    for (const char* bad : {"application/json; charset=utf-8x", "application/json; charset=utf-16",
+                            "application/json; x=1; charset=latin1"}) {
+        BOOST_TEST(status_of([&] { parse_json_body(json_request("{}", bad), true); }) == 415, bad);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(malformed_bodies_are_400) {
     for (const char* body : {"{", "{\"content\":}", "[1,2]", "\"str\"", "42", "null", "{} x",
                              "{\"a\":\"\xC3\x28\"}", "   "}) {

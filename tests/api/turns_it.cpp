@@ -99,6 +99,18 @@ BOOST_AUTO_TEST_CASE(running_turn_limit_answers_429) {
     auto r = limited.post("/api/v1/conversations/" + other + "/messages", R"({"content":"hi"})");
     BOOST_TEST(r.is_problem(429), r.body);
     BOOST_TEST(!r.header("retry-after").empty());
+    BOOST_TEST(r.str("detail") == "you already have 1 turn queued or running (limit 1)");
+}
+
+// A limit of 0 is a ban: 403, not a 429 whose Retry-After never comes true.
+BOOST_AUTO_TEST_CASE(a_running_turn_limit_of_zero_answers_403) {
+    auto banned = new_user({"--max-running", "0"});
+    auto conv = create_conversation(banned);
+    auto r = banned.post("/api/v1/conversations/" + conv + "/messages", R"({"content":"hi"})");
+    BOOST_TEST(r.is_problem(403), r.body);
+    BOOST_TEST(r.header("retry-after").empty());
+    auto items = banned.get("/api/v1/conversations/" + conv + "/messages").json();
+    BOOST_TEST(items->getArray("items")->size() == 0u);  // nothing stored
 }
 
 // The limit holds when a user's posts race each other (they serialise on a per-user lock).
