@@ -68,10 +68,11 @@ std::string checked_string(const Poco::Dynamic::Var& v, const std::string& name,
 Poco::JSON::Object::Ptr parse_json_body(const http::Request& req, bool required) {
     bool blank = req.body.find_first_not_of(" \t\r\n") == std::string::npos;
     if (blank && !required) return new Poco::JSON::Object;
+    // No body at all is a missing body (400), whatever the Content-Type says.
+    if (blank) bad_request("a JSON object body is required");
     if (!is_json_content_type(req.header("content-type")))
         throw http::Error(415, "Unsupported Media Type",
                           "send the body as Content-Type: application/json");
-    if (blank) bad_request("a JSON object body is required");
     if (!is_valid_utf8(req.body)) bad_request("the body is not valid UTF-8");
     // Poco refuses a top-level scalar as a parse error: say what is wrong with `"x"` or `42`.
     if (req.body[req.body.find_first_not_of(" \t\r\n")] != '{')

@@ -78,6 +78,9 @@ BOOST_AUTO_TEST_CASE(parses_an_object_and_ignores_unknown_fields) {
 BOOST_AUTO_TEST_CASE(content_type_must_be_json) {
     BOOST_TEST(status_of([] { parse_json_body(json_request("{}", "text/plain"), true); }) == 415);
     BOOST_TEST(status_of([] { parse_json_body(json_request("{}", ""), true); }) == 415);
+    // No body at all is missing (400) whatever the content type: PATCH with neither.
+    BOOST_TEST(status_of([] { parse_json_body(json_request("", ""), true); }) == 400);
+    BOOST_TEST(status_of([] { parse_json_body(json_request(" ", "text/plain"), true); }) == 400);
     BOOST_TEST(status_of([] {
                    parse_json_body(json_request("{}", "application/json; charset=latin1"), true);
                }) == 415);
