@@ -86,11 +86,7 @@ void Acceptor::run() {
         try {
             auto request = req.read(kMaxBody);
             if (request.path == kMetricsPath) {
-                // Like chat-api's /metrics: a known path, so another method is a 405, not a 404.
-                if (request.method != "GET") {
-                    throw http::Error(405, "Method Not Allowed", "use GET")
-                        .with_header("Allow", "GET");
-                }
+                require_get(request);  // a known path: another method is a 405, not a 404
                 http::Response m;
                 m.status = 200;
                 m.headers.emplace_back("Content-Type", "text/plain; version=0.0.4");

@@ -38,14 +38,17 @@ std::optional<int64_t> parse_cursor(const std::optional<std::string>& text) {
     return n;
 }
 
+void require_get(const http::Request& r) {
+    if (r.method != "GET")
+        throw http::Error(405, "Method Not Allowed", "use GET").with_header("Allow", "GET");
+}
+
 StreamRequest parse_stream_request(const http::Request& r) {
     // First, as in chat-api: a huge query (a forged token) costs no further parsing.
     http::check_query_size(r);
     auto id = turn_id_from_path(r.path);
     if (!id) throw http::Error(404, "Not Found", "no such turn stream");
-    if (r.method != "GET") {
-        throw http::Error(405, "Method Not Allowed", "use GET").with_header("Allow", "GET");
-    }
+    require_get(r);
     StreamRequest s;
     s.turn_id = *id;
     const auto& last_event_id = r.header("last-event-id");

@@ -32,4 +32,7 @@ std::optional<int64_t> parse_cursor(const std::optional<std::string>& text);
 // wins over ?after (a browser's reconnect repeats the first URL).
 StreamRequest parse_stream_request(const http::Request& r);
 
+// Throws the 405 of a GET-only path (the stream and /metrics/stream) unless r is a GET.
+void require_get(const http::Request& r);
+
 }  // namespace chat::stream
