@@ -15,6 +15,7 @@
 #include "common/ids.h"
 #include "common/wire.h"
 #include "tests/queue/fleet.h"
+#include "tests/queue/references.h"
 #include "workers/local/local_generator.h"
 
 using namespace chat;
@@ -51,6 +52,7 @@ BOOST_AUTO_TEST_CASE(backlog_is_drained_by_three_workers_without_loss_or_duplica
     BOOST_TEST(f.count("SELECT count(*) FROM turns t JOIN messages m ON m.id = t.message_id "
                        "WHERE m.content <> turn_text(t.id, t.attempt)") == 0);
     BOOST_TEST(f.count("SELECT count(DISTINCT lease_owner) FROM turns") == 0);  // all released
+    BOOST_TEST(chat::testing::dangling_references(f.db.conn()).empty());
     // Each turn records what was sent to the model.
     BOOST_TEST(
         f.count("SELECT count(*) FROM turns WHERE jsonb_array_length(context->'message_ids') "
