@@ -174,7 +174,7 @@ void Hub::open_stream(NewStream n, Clock::time_point now) {
     ++opened_total_;
     mark_dirty(s);
     std::string sse;
-    for (const auto& e : recent_.of(s.turn_id)) s.state.on_live(e, sse);
+    recent_.for_each(s.turn_id, [&](const wire::TurnEvent& e) { s.state.on_live(e, sse); });
     deliver(s, sse, now);  // what follows a live start goes out now; the rest waits to sync
     schedule(s, now + std::chrono::milliseconds(cfg_.heartbeat_ms));
     if (s.state.synced()) {

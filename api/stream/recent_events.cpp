@@ -22,11 +22,7 @@ void RecentEvents::record(const wire::TurnEvent& e, Clock::time_point now) {
 
 std::vector<wire::TurnEvent> RecentEvents::of(const std::string& turn_id) const {
     std::vector<wire::TurnEvent> out;
-    auto it = turns_.find(turn_id);
-    if (it == turns_.end()) return out;
-    out.reserve(it->second.events.size());
-    for (const auto& e : it->second.events)
-        out.push_back({turn_id, e.kind, it->second.attempt, e.seq, e.data});
+    for_each(turn_id, [&](const wire::TurnEvent& e) { out.push_back(e); });
     return out;
 }
 

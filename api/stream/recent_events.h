@@ -33,6 +33,10 @@ class RecentEvents {
     void record(const wire::TurnEvent& e, Clock::time_point now);
     // The kept events of a turn, oldest first (empty when none).
     std::vector<wire::TurnEvent> of(const std::string& turn_id) const;
+    // Calls visit(const wire::TurnEvent&) for each of them, oldest first, through one reused
+    // event: a stream that opens replays a whole turn without a copy of every event.
+    template <class Visit>
+    void for_each(const std::string& turn_id, Visit&& visit) const;
     // Forgets turns past their time to live; call about once a second.
     void expire(Clock::time_point now);
     size_t turns() const { return turns_.size(); }
@@ -53,5 +57,18 @@ class RecentEvents {
 
     std::unordered_map<std::string, Turn> turns_;
 };
+
+template <class Visit>
+void RecentEvents::for_each(const std::string& turn_id, Visit&& visit) const {
+    auto it = turns_.find(turn_id);
+    if (it == turns_.end()) return;
+    wire::TurnEvent e{turn_id, wire::Kind::Token, it->second.attempt, 0, {}};
+    for (const auto& kept : it->second.events) {
+        e.kind = kept.kind;
+        e.seq = kept.seq;
+        e.data.assign(kept.data);
+        visit(e);
+    }
+}
 
 }  // namespace chat::stream

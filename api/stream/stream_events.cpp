@@ -4,6 +4,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <charconv>
 #include <sstream>
 
 #include "common/sse.h"
@@ -42,9 +43,13 @@ std::optional<std::string> member_string(const Poco::JSON::Object::Ptr& o, const
 void append_json_string(std::string& out, std::string_view s) {
     static const char* hex = "0123456789abcdef";
     out += '"';
-    for (char c : s) {
-        auto u = static_cast<unsigned char>(c);
-        switch (c) {
+    size_t plain = 0;  // start of the run of characters that need no escape
+    for (size_t i = 0; i < s.size(); ++i) {
+        auto u = static_cast<unsigned char>(s[i]);
+        if (u >= 0x20 && u != '"' && u != '\\') continue;
+        out.append(s, plain, i - plain);
+        plain = i + 1;
+        switch (u) {
             case '"':
                 out += "\\\"";
                 break;
@@ -61,15 +66,12 @@ void append_json_string(std::string& out, std::string_view s) {
                 out += "\\t";
                 break;
             default:
-                if (u < 0x20) {
-                    out += "\\u00";
-                    out += hex[u >> 4];
-                    out += hex[u & 0xf];
-                } else {
-                    out += c;
-                }
+                out += "\\u00";
+                out += hex[u >> 4];
+                out += hex[u & 0xf];
         }
     }
+    out.append(s, plain, s.size() - plain);
     out += '"';
 }
 
@@ -79,11 +81,17 @@ void append_stream_preamble(std::string& out, long retry_ms) {
 }
 
 void append_token_event(std::string& out, int64_t seq, std::string_view text) {
-    std::string id = std::to_string(seq);
-    std::string data = "{\"seq\":" + id + ",\"text\":";
-    append_json_string(data, text);
-    data += '}';
-    sse::append_event(out, "token", data, id);
+    // The hottest event of all, written in place: escaped JSON holds no line break, so the
+    // data is one line and needs none of sse::append_event's splitting.
+    char num[24];
+    auto id = std::string_view(num, std::to_chars(num, num + sizeof num, seq).ptr - num);
+    out += "id: ";
+    out += id;
+    out += "\nevent: token\ndata: {\"seq\":";
+    out += id;
+    out += ",\"text\":";
+    append_json_string(out, text);
+    out += "}\n\n";
 }
 
 void append_reset_event(std::string& out, int attempt) {

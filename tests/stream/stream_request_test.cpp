@@ -108,6 +108,18 @@ BOOST_AUTO_TEST_CASE(event_formats) {
     BOOST_TEST(ev[3].data == R"({"code":"c","message":"m","retryable":true})");
 }
 
+// A token's text is any bytes: each needing an escape gets one, the runs between go as they are,
+// and the event is one data line whatever the text holds.
+BOOST_AUTO_TEST_CASE(token_event_escapes_its_text_in_one_data_line) {
+    std::string out;
+    append_token_event(out, 1000042, std::string("a\"b\\c\nd\re\tf\x01g\x1f\xc3\xa9h\0", 18));
+    BOOST_TEST(out == "id: 1000042\nevent: token\ndata: {\"seq\":1000042,\"text\":"
+                      "\"a\\\"b\\\\c\\nd\\re\\tf\\u0001g\\u001f\xc3\xa9h\\u0000\"}\n\n");
+    std::string plain;
+    append_token_event(plain, 7, "");
+    BOOST_TEST(plain == "id: 7\nevent: token\ndata: {\"seq\":7,\"text\":\"\"}\n\n");
+}
+
 BOOST_AUTO_TEST_CASE(done_from_published_json_drops_status) {
     std::string out;
     append_done_event_from_json(
