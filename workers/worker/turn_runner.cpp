@@ -77,7 +77,9 @@ long backoff_ms(int attempt, long base_ms, long max_ms, long upstream_hint_ms) {
     return std::max(d, upstream_hint_ms);
 }
 
-void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
+std::optional<queue::ClaimedTurn> TurnRunner::run(const queue::ClaimedTurn& turn,
+                                                  TurnControl& control,
+                                                  const WantsNextTurn& wants_next) {
     wire::publish(pub_, {turn.turn_id, wire::Kind::Start, turn.attempt, turn.seq_base, ""});
     Progress pr;
     pr.next_seq = pr.pending_from = pr.unsent_from = turn.seq_base + 1;
@@ -140,12 +142,12 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
     }
     if (control.lost) {
         log::warn("lost the lease of turn " + turn.turn_id + "; stopped without writing");
-        return;
+        return std::nullopt;
     }
     publish_unsent();
     if (control.abort && !control.cancel && !cancel_seen) {
         q_.release(turn);
-        return;
+        return std::nullopt;
     }
 
     Poco::JSON::Object usage;
@@ -181,19 +183,28 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
                 wire::publish(pub_, {turn.turn_id, wire::Kind::Error, turn.attempt, last_seq,
                                      error_json(result.error_code, result.error_message, false)});
             }
-            return;
+            return std::nullopt;
         }
         status = "failed";
         reason = "error";
     }
+    // The next turn comes with the finish when the pool wants one. After a lost answer the
+    // retry claims again; the turn the first try claimed waits for its lease to expire.
+    std::optional<queue::ClaimedTurn> next;
+    bool claim = wants_next && wants_next();
     auto fin = through_outage(opts_.db_outage_ms, control, [&] {
-        return q_.finish(turn, pr.pending_from, pr.pending, status, reason, usage_json, err,
-                         context_json, pr.text);
+        if (!claim)
+            return q_.finish(turn, pr.pending_from, pr.pending, status, reason, usage_json, err,
+                             context_json, pr.text);
+        auto both = q_.finish_and_claim(turn, pr.pending_from, pr.pending, status, reason,
+                                        usage_json, err, context_json, pr.text);
+        next = std::move(both.next);
+        return both.finished;
     });
-    if (!fin) return;  // fenced out: another attempt owns the turn now
+    if (!fin) return next;  // fenced out: another attempt owns the turn now
     if (status == "failed") {
         wire::publish(pub_, {turn.turn_id, wire::Kind::Error, turn.attempt, last_seq, err});
-        return;
+        return next;
     }
     Poco::JSON::Object done;
     done.set("status", status);
@@ -205,6 +216,7 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
     Poco::JSON::Parser parser;
     done.set("usage", parser.parse(usage_json));
     wire::publish(pub_, {turn.turn_id, wire::Kind::Done, turn.attempt, last_seq, to_json(done)});
+    return next;
 }
 
 }  // namespace chat::worker

@@ -63,23 +63,29 @@ std::vector<std::string> WorkerPool::running_ids() {
 void WorkerPool::runner_loop(int index) {
     auto pub = wire::make_publisher(ctx_, opts_.broker_pub);
     std::unique_ptr<db::Connection> conn;
-    while (!stopping_ || !handoff_empty()) {
+    std::optional<queue::ClaimedTurn> turn;  // claimed by the last finish, or handed over
+    while (!stopping_ || !handoff_empty() || turn) {
         try {
             if (!conn && !(conn = connect(opts_.db_url, stopping_))) break;
             queue::TurnQueue q(*conn, opts_.worker_id, opts_.lease_s, opts_.history_limit);
-            auto turn = next_turn(q);
+            if (!turn) turn = next_turn(q);
             if (!turn) continue;
+            auto current = std::move(*turn);
+            turn.reset();
             if (stopping_) {
-                q.release(*turn);  // claimed for this runner, never started: give it back now
+                q.release(current);  // claimed for this runner, never started: give it back now
                 continue;
             }
-            run_turn(q, pub, *turn);
+            turn = run_turn(q, pub, current);
         } catch (const db::Error& e) {
             log::warn("runner " + std::to_string(index) + ": database error: " + e.what());
             if (e.connection_lost()) conn.reset();
             std::this_thread::sleep_for(100ms);
         }
     }
+    if (turn)
+        log::warn("runner " + std::to_string(index) + ": turn " + turn->turn_id +
+                  " goes back to the queue when its lease expires");
 }
 
 bool WorkerPool::handoff_empty() {
@@ -135,7 +141,8 @@ std::optional<queue::ClaimedTurn> WorkerPool::next_turn(queue::TurnQueue& q) {
     }
 }
 
-void WorkerPool::run_turn(queue::TurnQueue& q, zmq::socket_t& pub, const queue::ClaimedTurn& turn) {
+std::optional<queue::ClaimedTurn> WorkerPool::run_turn(queue::TurnQueue& q, zmq::socket_t& pub,
+                                                       const queue::ClaimedTurn& turn) {
     auto control = std::make_shared<TurnControl>();
     {
         std::lock_guard lock(mu_);
@@ -150,7 +157,22 @@ void WorkerPool::run_turn(queue::TurnQueue& q, zmq::socket_t& pub, const queue::
         }
     } unregister{*this, turn.turn_id};
     TurnRunner runner(q, pub, planner_, opts_.runner);
-    runner.run(turn, *control);
+    bool claimed = false;
+    auto next = runner.run(turn, *control, [&] { return claimed = finish_may_claim(); });
+    if (claimed && next) {
+        // A full claim: the queue may hold more, for a runner that is idle.
+        std::lock_guard lock(mu_);
+        may_have_more_ = true;
+        idle_cv_.notify_one();
+    }
+    return next;
+}
+
+bool WorkerPool::finish_may_claim() {
+    std::lock_guard lock(mu_);
+    if (stopping_ || !(may_have_more_ || wakeups_ != wakeups_at_claim_)) return false;
+    wakeups_at_claim_ = wakeups_;  // this claim starts after every wake-up counted so far
+    return true;
 }
 
 void WorkerPool::keeper_loop() {
