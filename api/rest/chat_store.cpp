@@ -17,9 +17,15 @@ const std::string kDeleteConversation =
     "SELECT running_turn FROM delete_conversation($1, $2) WHERE running_turn IS NOT NULL";
 
 const std::string kListMessages = "SELECT item, id FROM list_messages($1, $2, $3, $4)";
-const std::string kPostMessage = "SELECT post_message($1, $2, $3, $4, $5)";
+// post_message / regenerate_message answer {message?, turn, replayed?}: split here, so chat-api
+// builds its answer around the texts without parsing them.
+const std::string kPostMessage =
+    "SELECT r->'message', r->'turn', r->'turn'->>'id', r ? 'replayed' "
+    "FROM post_message($1, $2, $3, $4, $5) r";
 const std::string kEditMessage = "SELECT edit_message($1, $2, $3, $4)";
-const std::string kRegenerate = "SELECT regenerate_message($1, $2, $3, $4)";
+const std::string kRegenerate =
+    "SELECT r->'message', r->'turn', r->'turn'->>'id', r ? 'replayed' "
+    "FROM regenerate_message($1, $2, $3, $4) r";
 
 const std::string kGetTurn = "SELECT get_turn($1, $2)";
 const std::string kCancelTurn = "SELECT cancel_turn($1, $2)";
@@ -42,6 +48,11 @@ db::Param bool_param(std::optional<bool> b) {
 }
 
 // The single jsonb value of a one-row, one-column result.
+AcceptedTurnRow accepted_turn_row(const db::Result& r) {
+    if (r.empty() || r.is_null(0, 1)) throw db::Error("expected a queued turn", "", false);
+    return {r.opt(0, 0), r.str(0, 1), r.str(0, 2), r.boolean(0, 3)};
+}
+
 std::string single(const db::Result& r) {
     if (r.empty() || r.is_null(0, 0)) throw db::Error("expected one JSON value", "", false);
     return r.str(0, 0);
@@ -133,11 +144,12 @@ std::vector<MessageRow> ChatStore::list_messages(const std::string& user,
     return rows;
 }
 
-std::string ChatStore::post_message(const std::string& user, const std::string& conversation,
-                                    const std::string& content,
-                                    const std::optional<std::string>& model,
-                                    const std::optional<std::string>& idempotency_key) {
-    return single(db().exec(kPostMessage, {user, conversation, content, model, idempotency_key}));
+AcceptedTurnRow ChatStore::post_message(const std::string& user, const std::string& conversation,
+                                        const std::string& content,
+                                        const std::optional<std::string>& model,
+                                        const std::optional<std::string>& idempotency_key) {
+    return accepted_turn_row(
+        db().exec(kPostMessage, {user, conversation, content, model, idempotency_key}));
 }
 
 std::string ChatStore::edit_message(const std::string& user, const std::string& conversation,
@@ -145,10 +157,10 @@ std::string ChatStore::edit_message(const std::string& user, const std::string& 
     return single(db().exec(kEditMessage, {user, conversation, message, content}));
 }
 
-std::string ChatStore::regenerate(const std::string& user, const std::string& conversation,
-                                  const std::string& message,
-                                  const std::optional<std::string>& model) {
-    return single(db().exec(kRegenerate, {user, conversation, message, model}));
+AcceptedTurnRow ChatStore::regenerate(const std::string& user, const std::string& conversation,
+                                      const std::string& message,
+                                      const std::optional<std::string>& model) {
+    return accepted_turn_row(db().exec(kRegenerate, {user, conversation, message, model}));
 }
 
 std::string ChatStore::get_turn(const std::string& user, const std::string& turn) {

@@ -36,6 +36,14 @@ struct MessageRow {
     std::string id;
 };
 
+// A turn just queued (post, regenerate), in the parts its 202 answer is built from.
+struct AcceptedTurnRow {
+    std::optional<std::string> message_json;  // the posted message (none for a regenerate)
+    std::string turn_json;
+    std::string turn_id;
+    bool replayed = false;  // an Idempotency-Key retry answered with the first request's result
+};
+
 class ChatStore {
   public:
     explicit ChatStore(std::string conninfo) : conninfo_(std::move(conninfo)) {}
@@ -70,15 +78,14 @@ class ChatStore {
     // Newest first, limit + 1 rows at most.
     std::vector<MessageRow> list_messages(const std::string& user, const std::string& conversation,
                                           const std::optional<std::string>& before, int limit);
-    // {message, turn[, replayed]} from post_message().
-    std::string post_message(const std::string& user, const std::string& conversation,
-                             const std::string& content, const std::optional<std::string>& model,
-                             const std::optional<std::string>& idempotency_key);
+    AcceptedTurnRow post_message(const std::string& user, const std::string& conversation,
+                                 const std::string& content,
+                                 const std::optional<std::string>& model,
+                                 const std::optional<std::string>& idempotency_key);
     std::string edit_message(const std::string& user, const std::string& conversation,
                              const std::string& message, const std::string& content);
-    // {turn}
-    std::string regenerate(const std::string& user, const std::string& conversation,
-                           const std::string& message, const std::optional<std::string>& model);
+    AcceptedTurnRow regenerate(const std::string& user, const std::string& conversation,
+                               const std::string& message, const std::optional<std::string>& model);
 
     std::string get_turn(const std::string& user, const std::string& turn);
     std::string cancel_turn(const std::string& user, const std::string& turn);

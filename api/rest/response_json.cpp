@@ -4,6 +4,7 @@
 #include <Poco/JSON/Stringifier.h>
 
 #include <sstream>
+#include <stdexcept>
 
 #include "common/stream_token.h"
 
@@ -15,15 +16,16 @@ Poco::JSON::Object::Ptr parse_object(const std::string& json) {
     return parser.parse(json).extract<Poco::JSON::Object::Ptr>();
 }
 
-std::string stringify(const Poco::JSON::Object::Ptr& o) {
-    std::ostringstream os;
-    o->stringify(os);
-    return os.str();
-}
-
-void add_stream_url(Poco::JSON::Object& turn, const Settings& s) {
-    auto id = turn.getValue<std::string>("id");
-    turn.set("stream_url", stream_url(s.stream_secret, id, s.stream_token_ttl_s));
+// The turn object's text with a "stream_url" member: PostgreSQL's JSON objects end in '}', and
+// a turn has members, so the URL goes in before the brace without parsing the rest.
+std::string with_stream_url(const std::string& turn_json, const std::string& turn_id,
+                            const Settings& s) {
+    auto end = turn_json.rfind('}');
+    if (end == std::string::npos) throw std::runtime_error("a turn that is not a JSON object");
+    std::ostringstream url;
+    Poco::JSON::Stringifier::formatString(
+        stream_url(s.stream_secret, turn_id, s.stream_token_ttl_s), url);
+    return turn_json.substr(0, end) + ", \"stream_url\": " + url.str() + turn_json.substr(end);
 }
 
 }  // namespace
@@ -36,20 +38,16 @@ http::Response json_response(int status, std::string body) {
 }
 
 std::string turn_with_stream_url(const std::string& turn_json, const Settings& s) {
-    auto turn = parse_object(turn_json);
-    add_stream_url(*turn, s);
-    return stringify(turn);
+    return with_stream_url(turn_json, parse_object(turn_json)->getValue<std::string>("id"), s);
 }
 
-http::Response accepted_turn(const std::string& result_json, const Settings& s) {
-    auto result = parse_object(result_json);
-    bool replayed = result->has("replayed");
-    result->remove("replayed");
-    auto turn = result->getObject("turn");
-    add_stream_url(*turn, s);
-    auto r = json_response(202, stringify(result));
-    r.headers.emplace_back("Location", "/api/v1/turns/" + turn->getValue<std::string>("id"));
-    if (replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
+http::Response accepted_turn(const AcceptedTurnRow& row, const Settings& s) {
+    std::string body = "{";
+    if (row.message_json) body += "\"message\": " + *row.message_json + ", ";
+    body += "\"turn\": " + with_stream_url(row.turn_json, row.turn_id, s) + "}";
+    auto r = json_response(202, std::move(body));
+    r.headers.emplace_back("Location", "/api/v1/turns/" + row.turn_id);
+    if (row.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
     return r;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "api/rest/chat_store.h"
 #include "api/rest/handler_context.h"
 #include "common/http.h"
 
@@ -16,10 +17,9 @@ http::Response json_response(int status, std::string body);
 // The turn object with "stream_url" added.
 std::string turn_with_stream_url(const std::string& turn_json, const Settings& s);
 
-// 202 for {message, turn, replayed?} or {turn}: stream_url added to the turn, the turn's URL
-// as Location; "replayed" becomes the Idempotent-Replayed header, so a replayed POST has the
-// same body shape as the first one.
-http::Response accepted_turn(const std::string& result_json, const Settings& s);
+// 202 with {message, turn} or {turn}: stream_url added to the turn, the turn's URL as Location;
+// a replay gets the Idempotent-Replayed header, so a replayed POST has the body of the first.
+http::Response accepted_turn(const AcceptedTurnRow& row, const Settings& s);
 
 // 201 for a new conversation, its URL as Location.
 http::Response created_conversation(const std::string& conversation_json);
