@@ -3,6 +3,7 @@
 #include "common/ids.h"
 
 #include <charconv>
+#include <limits>
 
 namespace chat::wire {
 namespace {
@@ -23,7 +24,7 @@ std::vector<TurnEvent> split_tokens(TurnEvent first, std::string_view data) {
         auto colon = data.find(':');
         size_t n = 0;
         if (colon == std::string_view::npos || !parse_number(data.substr(0, colon), n) ||
-            n > data.size() - colon - 1)
+            n > data.size() - colon - 1 || seq == std::numeric_limits<int64_t>::max())
             return {};
         TurnEvent e{first.turn_id, Kind::Token, first.attempt, seq++,
                     std::string(data.substr(colon + 1, n))};
@@ -56,6 +57,20 @@ void send_event(zmq::socket_t& pub, std::string_view turn_id, std::string_view k
     pub.send(zmq::buffer(m), zmq::send_flags::none);
 }
 
+// A header, then each token as "<bytes>:<text>".
+void send_encoded(zmq::socket_t& pub, std::string_view turn_id, std::string_view kind, int attempt,
+                  int64_t seq, const std::vector<std::string>& tokens) {
+    size_t size = 0;
+    for (const auto& t : tokens) size += t.size() + 8;
+    auto m = event_header(turn_id, kind, attempt, seq, size);
+    for (const auto& t : tokens) {
+        m += std::to_string(t.size());
+        m += ':';
+        m += t;
+    }
+    pub.send(zmq::buffer(m), zmq::send_flags::none);
+}
+
 }  // namespace
 
 std::string_view kind_name(Kind k) {
@@ -76,6 +91,11 @@ void publish(zmq::socket_t& pub, const TurnEvent& e) {
     send_event(pub, e.turn_id, kind_name(e.kind), e.attempt, e.seq, e.data);
 }
 
+void publish_start(zmq::socket_t& pub, std::string_view turn_id, int attempt, int64_t seq_base,
+                   const std::vector<std::string>& tokens) {
+    send_encoded(pub, turn_id, kind_name(Kind::Start), attempt, seq_base, tokens);
+}
+
 void publish_tokens(zmq::socket_t& pub, std::string_view turn_id, int attempt, int64_t first_seq,
                     const std::vector<std::string>& tokens) {
     if (tokens.empty()) return;
@@ -83,15 +103,7 @@ void publish_tokens(zmq::socket_t& pub, std::string_view turn_id, int attempt, i
         send_event(pub, turn_id, kind_name(Kind::Token), attempt, first_seq, tokens[0]);
         return;
     }
-    size_t size = 0;
-    for (const auto& t : tokens) size += t.size() + 8;
-    auto m = event_header(turn_id, kTokensKind, attempt, first_seq, size);
-    for (const auto& t : tokens) {
-        m += std::to_string(t.size());
-        m += ':';
-        m += t;
-    }
-    pub.send(zmq::buffer(m), zmq::send_flags::none);
+    send_encoded(pub, turn_id, kTokensKind, attempt, first_seq, tokens);
 }
 
 void publish_wake(zmq::socket_t& pub) {
@@ -125,9 +137,17 @@ std::vector<TurnEvent> parse_turn_events(const std::vector<zmq::message_t>& f) {
     e.turn_id = std::string(fields[0]);
     auto data = m.substr(eol + 1);
     if (fields[1] == kTokensKind) return split_tokens(std::move(e), data);
-    if (fields[1] == "start")
+    if (fields[1] == "start") {
         e.kind = Kind::Start;
-    else if (fields[1] == "token")
+        if (e.seq == std::numeric_limits<int64_t>::max()) return out;
+        TurnEvent first{e.turn_id, Kind::Token, e.attempt, e.seq + 1, {}};
+        auto tokens = split_tokens(std::move(first), data);
+        if (!data.empty() && tokens.empty()) return out;
+        out.push_back(std::move(e));
+        for (auto& t : tokens) out.push_back(std::move(t));
+        return out;
+    }
+    if (fields[1] == "token")
         e.kind = Kind::Token;
     else if (fields[1] == "done")
         e.kind = Kind::Done;

@@ -5,7 +5,9 @@
 // Turn events, one frame (one ZeroMQ message part is cheapest for every hop; subscribers match the
 // "t/" prefix, or "t/<turn-uuid>" for one turn):
 //   "t/<turn-uuid> <kind> <attempt> <seq>\n<data>"   kind: start | token | done | error
-//   start: a worker began `attempt`; seq = the attempt's seq base (first token is base+1); data ""
+//   start: a worker began `attempt`; seq = the attempt's seq base (first token is base+1); data =
+//          the attempt's first tokens, encoded as for "tokens" (none: ""), so a reply that comes
+//          at once costs one message less
 //   token: data = the token's UTF-8 text (any bytes, newlines included); seq = its number
 //   done:  data = JSON {"message_id","usage","finish_reason","status"}; seq = last token seq
 //   error: data = JSON {"code","message","retryable"}; seq = last token seq
@@ -42,6 +44,9 @@ std::string_view kind_name(Kind k);
 
 // Sends a turn event as one message.
 void publish(zmq::socket_t& pub, const TurnEvent& e);
+// Sends an attempt's start with its first tokens (numbered seq_base + 1 on), as one message.
+void publish_start(zmq::socket_t& pub, std::string_view turn_id, int attempt, int64_t seq_base,
+                   const std::vector<std::string>& tokens);
 // Sends consecutive tokens, the first numbered first_seq, as one message ("token" when one).
 void publish_tokens(zmq::socket_t& pub, std::string_view turn_id, int attempt, int64_t first_seq,
                     const std::vector<std::string>& tokens);
@@ -49,7 +54,8 @@ void publish_wake(zmq::socket_t& pub);
 void publish_cancel(zmq::socket_t& pub, std::string_view turn_id);
 
 // Validates and decodes a received message into its turn events, all of one turn (several for
-// "tokens", each a Token event with its own seq); malformed frames give none (dropped).
+// "tokens", each a Token event with its own seq; a start with tokens is its Start event, then
+// them); malformed frames give none (dropped).
 std::vector<TurnEvent> parse_turn_events(const std::vector<zmq::message_t>& frames);
 
 // Receives all frames of one message without blocking; empty when nothing is waiting.

@@ -280,9 +280,10 @@ std::string tokens_text(const std::vector<std::vector<wire::TurnEvent>>& message
     int64_t next_seq = 0;
     token_messages = 0;
     for (const auto& m : messages) {
-        if (m[0].kind != wire::Kind::Token) continue;
+        if (m.back().kind != wire::Kind::Token) continue;  // a start may lead its first tokens
         ++token_messages;
         for (const auto& e : m) {
+            if (e.kind != wire::Kind::Token) continue;
             if (next_seq != 0) BOOST_TEST(e.seq == next_seq);  // consecutive, no gap, no repeat
             next_seq = e.seq + 1;
             text += e.data;
@@ -301,10 +302,15 @@ BOOST_AUTO_TEST_CASE(tokens_go_out_together_until_the_generator_waits) {
     auto& w = start_joined_worker(f, sub, {{"CHAT_LOCAL_TOKENS", "64"}});
     auto fast = f.db.enqueue_turns(1, "all at once").at(0);
     size_t token_messages = 0;
-    // A generator that never waits: its 64 tokens leave in one message, numbered in order.
-    BOOST_TEST(tokens_text(messages_of(sub, fast), token_messages) ==
+    // A generator that never waits: its 64 tokens leave in one message with the start, numbered
+    // in order; `done` is the only other one.
+    auto fast_messages = messages_of(sub, fast);
+    BOOST_TEST(tokens_text(fast_messages, token_messages) ==
                expected_text(fast, "all at once", 64));
     BOOST_TEST(token_messages == 1u);
+    BOOST_REQUIRE_EQUAL(fast_messages.size(), 2u);
+    BOOST_TEST(static_cast<int>(fast_messages[0][0].kind) == static_cast<int>(wire::Kind::Start));
+    BOOST_TEST(fast_messages[0].size() == 65u);
     w.signal(SIGTERM);
     w.wait(10000);
 

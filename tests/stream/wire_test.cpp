@@ -36,7 +36,7 @@ std::vector<zmq::message_t> frames_of(std::string_view bytes) {
 
 BOOST_AUTO_TEST_CASE(every_kind_round_trips_with_any_text) {
     Pair p;
-    for (auto kind : {Kind::Start, Kind::Token, Kind::Done, Kind::Error}) {
+    for (auto kind : {Kind::Token, Kind::Done, Kind::Error}) {
         TurnEvent e{kTurn, kind, 3, 2000007, "multi\nline \"text\" \xf0\x9f\x99\x82\n"};
         auto frames = p.round_trip(e);
         BOOST_REQUIRE_EQUAL(frames.size(), 1u);
@@ -81,6 +81,32 @@ BOOST_AUTO_TEST_CASE(several_tokens_travel_as_one_message_and_arrive_numbered) {
     BOOST_TEST(one[0].to_string().find(" token 1 9\nonly") != std::string::npos);
 }
 
+// A start carries the attempt's first tokens (a fast reply costs one message less), or none.
+BOOST_AUTO_TEST_CASE(a_start_carries_the_first_tokens_or_none) {
+    Pair p;
+    zmq::pollitem_t item{p.sub.handle(), 0, ZMQ_POLLIN, 0};
+    publish_start(p.pub, kTurn, 2, 1000000, {"Hi", "\n", "3:x"});
+    zmq::poll(&item, 1, std::chrono::milliseconds(2000));
+    auto got = parse_turn_events(recv_multipart(p.sub));
+    BOOST_REQUIRE_EQUAL(got.size(), 4u);
+    BOOST_TEST(static_cast<int>(got[0].kind) == static_cast<int>(Kind::Start));
+    BOOST_TEST(got[0].seq == 1000000);
+    BOOST_TEST(got[0].data.empty());
+    for (size_t i = 1; i < got.size(); ++i) {
+        BOOST_TEST(static_cast<int>(got[i].kind) == static_cast<int>(Kind::Token));
+        BOOST_TEST(got[i].attempt == 2);
+        BOOST_TEST(got[i].seq == 1000000 + static_cast<int64_t>(i));
+    }
+    BOOST_TEST(got[1].data == "Hi");
+    BOOST_TEST(got[3].data == "3:x");
+    publish_start(p.pub, kTurn, 1, 0, {});
+    zmq::poll(&item, 1, std::chrono::milliseconds(2000));
+    auto alone = parse_turn_events(recv_multipart(p.sub));
+    BOOST_REQUIRE_EQUAL(alone.size(), 1u);
+    BOOST_TEST(static_cast<int>(alone[0].kind) == static_cast<int>(Kind::Start));
+    BOOST_TEST(alone[0].seq == 0);
+}
+
 BOOST_AUTO_TEST_CASE(malformed_events_are_dropped) {
     const std::string id(kTurn);
     for (std::string bad :
@@ -92,7 +118,11 @@ BOOST_AUTO_TEST_CASE(malformed_events_are_dropped) {
           std::string("t/") + id + " tokens 1 1\n",           // no tokens
           std::string("t/") + id + " tokens 1 1\n3:abc4:de",  // the second runs past the end
           std::string("t/") + id + " tokens 1 1\n3abc",       // no length separator
-          std::string("t/") + id + " tokens 1 1\n-1:abc"}) {
+          std::string("t/") + id + " tokens 1 1\n-1:abc",
+          std::string("t/") + id + " start 1 0\n3:abc4:de",  // a start's tokens, damaged
+          std::string("t/") + id + " start 1 0\nplain text",
+          std::string("t/") + id + " start 1 9223372036854775807\n1:x",  // no seq after it
+          std::string("t/") + id + " tokens 1 9223372036854775807\n1:x1:y"}) {
         BOOST_TEST_CONTEXT(bad) {
             BOOST_TEST(parse_turn_events(frames_of(bad)).empty());
         }

@@ -7,6 +7,7 @@ gen::Result run_sse_call(const StreamingPost& request, ReplyTracker& tracker,
     SseParser parser;
     StreamState state;
     auto handle = [&](const SseEvent& event) { return on_event(event, state); };
+    tracker.pause();  // the wait for the model's first bytes: what is held (the start) goes now
     StreamEnd end = post_streaming(request, [&](std::string_view bytes) {
         switch (parser.feed(bytes, handle)) {
             case SseParser::Status::Continue:

@@ -80,7 +80,6 @@ long backoff_ms(int attempt, long base_ms, long max_ms, long upstream_hint_ms) {
 std::optional<queue::ClaimedTurn> TurnRunner::run(const queue::ClaimedTurn& turn,
                                                   TurnControl& control,
                                                   const WantsNextTurn& wants_next) {
-    wire::publish(pub_, {turn.turn_id, wire::Kind::Start, turn.attempt, turn.seq_base, ""});
     Progress pr;
     pr.next_seq = pr.pending_from = pr.unsent_from = turn.seq_base + 1;
     bool cancel_seen = false;
@@ -98,8 +97,15 @@ std::optional<queue::ClaimedTurn> TurnRunner::run(const queue::ClaimedTurn& turn
         if (res.cancel_requested) cancel_seen = true;
         return res.held && !res.cancel_requested;
     };
+    // The attempt's start goes out with its first tokens, or alone before the generator first
+    // waits: a reply that comes at once costs one message less.
+    bool start_sent = false;
     auto publish_unsent = [&] {
-        wire::publish_tokens(pub_, turn.turn_id, turn.attempt, pr.unsent_from, pr.unsent);
+        if (!start_sent)
+            wire::publish_start(pub_, turn.turn_id, turn.attempt, turn.seq_base, pr.unsent);
+        else
+            wire::publish_tokens(pub_, turn.turn_id, turn.attempt, pr.unsent_from, pr.unsent);
+        start_sent = true;
         pr.unsent_from = pr.next_seq;
         pr.unsent.clear();
         pr.unsent_bytes = 0;
