@@ -34,11 +34,6 @@ struct Finished {
     std::optional<std::string> message_id;
 };
 
-struct FinishedAndNext {
-    std::optional<Finished> finished;  // nullopt when fenced out
-    std::optional<ClaimedTurn> next;   // nullopt when nothing was claimable
-};
-
 struct LeaseState {
     std::string turn_id;
     bool cancel_requested = false;
@@ -73,15 +68,6 @@ class TurnQueue {
                                    const std::string& context_json = "",
                                    const std::optional<std::string>& body = std::nullopt);
 
-    // finish(), then claim() for the same runner, in one statement (sql/019): a runner that
-    // will run another turn anyway saves a round trip and a transaction.
-    FinishedAndNext finish_and_claim(const ClaimedTurn& t, int64_t seq_from,
-                                     const std::vector<std::string>& tokens,
-                                     const std::string& status, const std::string& finish_reason,
-                                     const std::string& usage_json, const std::string& error_json,
-                                     const std::string& context_json = "",
-                                     const std::optional<std::string>& body = std::nullopt);
-
     // Gives a retryable failure back to the queue after delay_ms (or dead-letters it).
     // Returns the new status ("queued" or "failed"), nullopt when fenced out.
     std::optional<std::string> retry(const ClaimedTurn& t, const std::string& error_json,
@@ -97,12 +83,6 @@ class TurnQueue {
     int requeue_expired();
 
   private:
-    db::Params finish_params(const ClaimedTurn& t, int64_t seq_from,
-                             const std::vector<std::string>& tokens, const std::string& status,
-                             const std::string& finish_reason, const std::string& usage_json,
-                             const std::string& error_json, const std::string& context_json,
-                             const std::optional<std::string>& body) const;
-
     db::Connection& conn_;
     std::string owner_;
     double lease_s_;

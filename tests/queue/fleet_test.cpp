@@ -177,29 +177,6 @@ BOOST_AUTO_TEST_CASE(a_failing_backend_is_retried_then_dead_lettered) {
                "upstream_unavailable");
 }
 
-// A worker with more turns queued than runners claims each next turn with the finish of the
-// last (sql/019) instead of in a statement of its own. PostgreSQL counts the function calls.
-BOOST_AUTO_TEST_CASE(a_busy_worker_claims_its_next_turn_with_each_finish) {
-    Fleet f;
-    auto name = f.scalar("SELECT current_database()");
-    f.db.conn().exec_script("ALTER DATABASE " + name + " SET track_functions = 'pl'");
-    f.db.enqueue_turns(300);
-    auto& w = f.start_worker({{"CHAT_LOCAL_TOKENS", "4"}, {"CHAT_WORKER_CONCURRENCY", "4"}});
-    BOOST_REQUIRE(wait_until(
-        [&] { return f.count("SELECT count(*) FROM turns WHERE status = 'done'") == 300; }, 60000));
-    w.signal(SIGTERM);
-    BOOST_REQUIRE(w.wait(20000) == 0);  // its sessions end, and PostgreSQL files their counts
-    auto calls = [&](const std::string& fn) {
-        return f.count(
-            "SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions WHERE funcname = $1", {fn});
-    };
-    long with_finish = 0;
-    wait_until([&] { return (with_finish = calls("finish_turn_and_claim")) >= 250; }, 5000);
-    BOOST_TEST(with_finish >= 250);
-    BOOST_TEST(calls("finish_turn") == 300);               // each turn's finish, inside or alone
-    BOOST_TEST(calls("claim_turns") - with_finish <= 50);  // claims of their own, by idle runners
-}
-
 BOOST_AUTO_TEST_CASE(an_idle_worker_is_woken_by_zeromq_not_by_polling) {
     Fleet f;
     f.start_worker({{"CHAT_WORKER_POLL_MS", "600000"}, {"CHAT_LOCAL_TOKENS", "4"}});

@@ -122,54 +122,6 @@ BOOST_FIXTURE_TEST_CASE(finishing_twice_answers_with_the_first_finish, OneClaime
     BOOST_TEST(!q.finish(*t, 1, {"one", " two"}, "cancelled", "cancelled", usage, ""));
 }
 
-// A busy runner ends its turn and claims the next in one statement (sql/019): the same finish,
-// then the same claim, each with its own outcome.
-BOOST_AUTO_TEST_CASE(finish_and_claim_ends_one_turn_and_claims_the_next) {
-    ScratchDatabase db;
-    db.enqueue_turns(2);
-    TurnQueue q(db.conn(), "w", 30);
-    auto first = q.claim();
-    BOOST_REQUIRE(first);
-    auto both = q.finish_and_claim(*first, 1, {"a", "b"}, "done", "stop", "", "");
-    BOOST_REQUIRE(both.finished);
-    BOOST_TEST(both.finished->status == "done");
-    BOOST_REQUIRE(both.finished->message_id);
-    BOOST_TEST(db.conn()
-                   .exec("SELECT content FROM messages WHERE id = $1", {*both.finished->message_id})
-                   .str(0, 0) == "ab");
-    BOOST_REQUIRE(both.next);
-    BOOST_TEST(both.next->turn_id != first->turn_id);
-    BOOST_TEST(both.next->attempt == 1);
-    BOOST_TEST(both.next->prompt_json.find("hello queue") != std::string::npos);
-    BOOST_TEST(both.next->deadline_in_s > 0);
-    BOOST_TEST(status_of(db.conn(), both.next->turn_id) == "running");
-
-    // Nothing left to claim; a finish fenced out (the turn is already done) still claims nothing.
-    auto last = q.finish_and_claim(*both.next, 1, {"c"}, "done", "stop", "", "");
-    BOOST_TEST(last.finished.has_value());
-    BOOST_TEST(!last.next);
-    auto fenced = q.finish_and_claim(*both.next, 1, {"c"}, "cancelled", "cancelled", "", "");
-    BOOST_TEST(!fenced.finished);
-    BOOST_TEST(!fenced.next);
-    BOOST_TEST(chat::testing::dangling_references(db.conn()).empty());
-}
-
-// A finish fenced out still claims: the runner is free either way.
-BOOST_AUTO_TEST_CASE(a_fenced_finish_still_claims_the_next_turn) {
-    ScratchDatabase db;
-    db.enqueue_turns(1);
-    TurnQueue q(db.conn(), "w", 30);
-    auto t = q.claim();
-    BOOST_REQUIRE(t);
-    expire_lease(db.conn(), t->turn_id);
-    BOOST_TEST(q.requeue_expired() == 1);  // back in the queue as attempt 2
-    auto both = q.finish_and_claim(*t, 1, {"x"}, "done", "stop", "", "");
-    BOOST_TEST(!both.finished);
-    BOOST_REQUIRE(both.next);
-    BOOST_TEST(both.next->turn_id == t->turn_id);
-    BOOST_TEST(both.next->attempt == 2);
-}
-
 // A turn the lease sweep failed was not finished by its worker, whatever the worker sends.
 BOOST_FIXTURE_TEST_CASE(a_finish_after_the_sweep_failed_the_turn_is_refused, OneClaimedTurn) {
     db.conn().exec("UPDATE turns SET max_attempts = 1 WHERE id = $1", {id});

@@ -77,9 +77,7 @@ long backoff_ms(int attempt, long base_ms, long max_ms, long upstream_hint_ms) {
     return std::max(d, upstream_hint_ms);
 }
 
-std::optional<queue::ClaimedTurn> TurnRunner::run(const queue::ClaimedTurn& turn,
-                                                  TurnControl& control,
-                                                  const WantsNextTurn& wants_next) {
+void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
     Progress pr;
     pr.next_seq = pr.pending_from = pr.unsent_from = turn.seq_base + 1;
     bool cancel_seen = false;
@@ -148,12 +146,12 @@ std::optional<queue::ClaimedTurn> TurnRunner::run(const queue::ClaimedTurn& turn
     }
     if (control.lost) {
         log::warn("lost the lease of turn " + turn.turn_id + "; stopped without writing");
-        return std::nullopt;
+        return;
     }
     publish_unsent();
     if (control.abort && !control.cancel && !cancel_seen) {
         q_.release(turn);
-        return std::nullopt;
+        return;
     }
 
     Poco::JSON::Object usage;
@@ -189,28 +187,19 @@ std::optional<queue::ClaimedTurn> TurnRunner::run(const queue::ClaimedTurn& turn
                 wire::publish(pub_, {turn.turn_id, wire::Kind::Error, turn.attempt, last_seq,
                                      error_json(result.error_code, result.error_message, false)});
             }
-            return std::nullopt;
+            return;
         }
         status = "failed";
         reason = "error";
     }
-    // The next turn comes with the finish when the pool wants one. After a lost answer the
-    // retry claims again; the turn the first try claimed waits for its lease to expire.
-    std::optional<queue::ClaimedTurn> next;
-    bool claim = wants_next && wants_next();
     auto fin = through_outage(opts_.db_outage_ms, control, [&] {
-        if (!claim)
-            return q_.finish(turn, pr.pending_from, pr.pending, status, reason, usage_json, err,
-                             context_json, pr.text);
-        auto both = q_.finish_and_claim(turn, pr.pending_from, pr.pending, status, reason,
-                                        usage_json, err, context_json, pr.text);
-        next = std::move(both.next);
-        return both.finished;
+        return q_.finish(turn, pr.pending_from, pr.pending, status, reason, usage_json, err,
+                         context_json, pr.text);
     });
-    if (!fin) return next;  // fenced out: another attempt owns the turn now
+    if (!fin) return;  // fenced out: another attempt owns the turn now
     if (status == "failed") {
         wire::publish(pub_, {turn.turn_id, wire::Kind::Error, turn.attempt, last_seq, err});
-        return next;
+        return;
     }
     Poco::JSON::Object done;
     done.set("status", status);
@@ -222,7 +211,6 @@ std::optional<queue::ClaimedTurn> TurnRunner::run(const queue::ClaimedTurn& turn
     Poco::JSON::Parser parser;
     done.set("usage", parser.parse(usage_json));
     wire::publish(pub_, {turn.turn_id, wire::Kind::Done, turn.attempt, last_seq, to_json(done)});
-    return next;
 }
 
 }  // namespace chat::worker

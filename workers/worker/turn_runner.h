@@ -6,7 +6,6 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <optional>
 
 #include <zmq.hpp>
 
@@ -46,12 +45,7 @@ class TurnRunner {
                RunnerOptions opts)
         : q_(q), pub_(pub), planner_(planner), opts_(opts) {}
 
-    // Asked as the turn ends: should its finish also claim this runner's next turn?
-    using WantsNextTurn = std::function<bool()>;
-
-    // Runs the turn to its end; returns the next turn when the finish claimed one.
-    std::optional<queue::ClaimedTurn> run(const queue::ClaimedTurn& turn, TurnControl& control,
-                                          const WantsNextTurn& wants_next = {});
+    void run(const queue::ClaimedTurn& turn, TurnControl& control);
 
   private:
     queue::TurnQueue& q_;

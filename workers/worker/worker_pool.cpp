@@ -63,29 +63,23 @@ std::vector<std::string> WorkerPool::running_ids() {
 void WorkerPool::runner_loop(int index) {
     auto pub = wire::make_publisher(ctx_, opts_.broker_pub);
     std::unique_ptr<db::Connection> conn;
-    std::optional<queue::ClaimedTurn> turn;  // claimed by the last finish, or handed over
-    while (!stopping_ || !handoff_empty() || turn) {
+    while (!stopping_ || !handoff_empty()) {
         try {
             if (!conn && !(conn = connect(opts_.db_url, stopping_))) break;
             queue::TurnQueue q(*conn, opts_.worker_id, opts_.lease_s, opts_.history_limit);
-            if (!turn) turn = next_turn(q);
+            auto turn = next_turn(q);
             if (!turn) continue;
-            auto current = std::move(*turn);
-            turn.reset();
             if (stopping_) {
-                q.release(current);  // claimed for this runner, never started: give it back now
+                q.release(*turn);  // claimed for this runner, never started: give it back now
                 continue;
             }
-            turn = run_turn(q, pub, current);
+            run_turn(q, pub, *turn);
         } catch (const db::Error& e) {
             log::warn("runner " + std::to_string(index) + ": database error: " + e.what());
             if (e.connection_lost()) conn.reset();
             std::this_thread::sleep_for(100ms);
         }
     }
-    if (turn)
-        log::warn("runner " + std::to_string(index) + ": turn " + turn->turn_id +
-                  " goes back to the queue when its lease expires");
 }
 
 bool WorkerPool::handoff_empty() {
@@ -141,8 +135,7 @@ std::optional<queue::ClaimedTurn> WorkerPool::next_turn(queue::TurnQueue& q) {
     }
 }
 
-std::optional<queue::ClaimedTurn> WorkerPool::run_turn(queue::TurnQueue& q, zmq::socket_t& pub,
-                                                       const queue::ClaimedTurn& turn) {
+void WorkerPool::run_turn(queue::TurnQueue& q, zmq::socket_t& pub, const queue::ClaimedTurn& turn) {
     auto control = std::make_shared<TurnControl>();
     {
         std::lock_guard lock(mu_);
@@ -157,22 +150,7 @@ std::optional<queue::ClaimedTurn> WorkerPool::run_turn(queue::TurnQueue& q, zmq:
         }
     } unregister{*this, turn.turn_id};
     TurnRunner runner(q, pub, planner_, opts_.runner);
-    bool claimed = false;
-    auto next = runner.run(turn, *control, [&] { return claimed = finish_may_claim(); });
-    if (claimed && next) {
-        // A full claim: the queue may hold more, for a runner that is idle.
-        std::lock_guard lock(mu_);
-        may_have_more_ = true;
-        idle_cv_.notify_one();
-    }
-    return next;
-}
-
-bool WorkerPool::finish_may_claim() {
-    std::lock_guard lock(mu_);
-    if (stopping_ || !(may_have_more_ || wakeups_ != wakeups_at_claim_)) return false;
-    wakeups_at_claim_ = wakeups_;  // this claim starts after every wake-up counted so far
-    return true;
+    runner.run(turn, *control);
 }
 
 void WorkerPool::keeper_loop() {

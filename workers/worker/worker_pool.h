@@ -10,7 +10,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,12 +49,7 @@ class WorkerPool {
     // this one for every idle runner at once. nullopt when stopping with nothing handed over.
     std::optional<queue::ClaimedTurn> next_turn(queue::TurnQueue& q);
     bool handoff_empty();
-    // Runs the turn; returns the next one when its finish claimed it (see finish_may_claim).
-    std::optional<queue::ClaimedTurn> run_turn(queue::TurnQueue& q, zmq::socket_t& pub,
-                                               const queue::ClaimedTurn& turn);
-    // Whether a runner that ends a turn claims its next one in the same statement: when a claim
-    // is due (as for an idle runner), so a busy worker needs no claim statement of its own.
-    bool finish_may_claim();
+    void run_turn(queue::TurnQueue& q, zmq::socket_t& pub, const queue::ClaimedTurn& turn);
     void keeper_loop();
     void handle_message(const std::vector<zmq::message_t>& frames);
     std::vector<std::string> running_ids();
