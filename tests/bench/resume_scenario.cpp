@@ -18,9 +18,16 @@ namespace {
 
 constexpr long long kAttemptSeqSpan = 1000000;  // attempt A numbers tokens from (A-1)*1e6+1
 
+// Where in a turn a drop happened: the first replayed event differs (a token made while the
+// client was away, the next one the model makes, or the end), and so may the latency.
+enum DropPoint { kBeforeFirstToken, kMidTurn, kAfterDone, kDropPoints };
+constexpr const char* kDropPointNames[kDropPoints] = {"before the first token", "after token k",
+                                                      "after done"};
+
 struct ResumeTotals {
     long drops = 0, gaps = 0, dups = 0, errors = 0, turns = 0;
     LatencyRecorder reconnect_ms;
+    LatencyRecorder reconnect_ms_at[kDropPoints];
     struct Finished {
         std::string api_key, turn_id, text;
     };
@@ -73,7 +80,8 @@ class ResumeClient final : public ConnectionListener {
     std::string text_;
     bool dropping_ = false, done_ = false, reconnected_ = false;
     double reconnect_at_ = 0;  // > 0 until the first event after a reconnect
-    double away_until_ = 0;    // > 0 while dropped: when to reconnect
+    DropPoint dropped_at_ = kMidTurn;
+    double away_until_ = 0;  // > 0 while dropped: when to reconnect
 };
 
 void ResumeClient::tick(bool keep_going) {
@@ -100,6 +108,10 @@ void ResumeClient::plan_drops() {
 
 void ResumeClient::drop() {
     dropping_ = false;
+    int point = drops_.back();
+    dropped_at_ = point == 0                     ? kBeforeFirstToken
+                  : point > cfg_.tokens_per_turn ? kAfterDone
+                                                 : kMidTurn;
     drops_.pop_back();
     ++totals_.drops;
     conn_.close();
@@ -133,7 +145,9 @@ void ResumeClient::on_body(std::string_view bytes) {
 void ResumeClient::on_event(const SseEvent& ev) {
     if (dropping_ || ev.type == "heartbeat") return;
     if (reconnect_at_ > 0) {
-        totals_.reconnect_ms.add((now_s() - reconnect_at_) * 1000);
+        double ms = (now_s() - reconnect_at_) * 1000;
+        totals_.reconnect_ms.add(ms);
+        totals_.reconnect_ms_at[dropped_at_].add(ms);
         reconnect_at_ = 0;
     }
     if (ev.type == "token") {
@@ -254,6 +268,12 @@ int run_resume(const ResumeConfig& cfg) {
         totals.drops, totals.turns, cfg.away_ms, totals.reconnect_ms.percentile(50),
         totals.reconnect_ms.percentile(90), totals.reconnect_ms.percentile(99), totals.gaps,
         totals.dups, mismatches, totals.errors);
+    for (int k = 0; k < kDropPoints; ++k) {
+        const auto& r = totals.reconnect_ms_at[k];
+        std::printf("  dropped %s: %zu reconnects, p50 %.2f ms p90 %.2f ms p99 %.2f ms\n",
+                    kDropPointNames[k], r.count(), r.percentile(50), r.percentile(90),
+                    r.percentile(99));
+    }
     result("resume_drops", static_cast<double>(totals.drops));
     result("resume_p50_ms", totals.reconnect_ms.percentile(50));
     result("resume_p99_ms", totals.reconnect_ms.percentile(99));
