@@ -25,6 +25,10 @@ constexpr auto kCloseGrace = std::chrono::seconds(5);
 // Tokens published just before a client (re)connects may not be persisted yet, and if the worker
 // is slow no later live token reveals the gap soon: one extra read after a worker's batch period.
 constexpr auto kSettleRead = std::chrono::milliseconds(150);
+// A stream with no Last-Event-ID on a turn this process has no live events of is nearly always
+// one just posted: its start comes live once a worker claims it, and then PostgreSQL is not
+// read at all. It is read if the start has not come by then (an old turn: this much later).
+constexpr auto kStartWait = std::chrono::milliseconds(100);
 constexpr std::string_view kHead =
     "Status: 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
     "X-Accel-Buffering: no\r\n\r\n";
@@ -67,7 +71,8 @@ struct Hub::Stream {
     bool closing = false;
     bool dead = false;
     bool dirty = false;
-    bool end_read = false;  // the one immediate read after a live done/error was made
+    bool end_read = false;        // the one immediate read after a live done/error was made
+    bool awaiting_start = false;  // the first read waits kStartWait for the live start
 };
 
 Hub::Hub(HubConfig cfg, zmq::context_t& ctx)
@@ -174,13 +179,23 @@ void Hub::open_stream(NewStream n, Clock::time_point now) {
     ++opened_total_;
     mark_dirty(s);
     std::string sse;
-    recent_.for_each(s.turn_id, [&](const wire::TurnEvent& e) { s.state.on_live(e, sse); });
+    size_t recent = 0;
+    recent_.for_each(s.turn_id, [&](const wire::TurnEvent& e) {
+        ++recent;
+        s.state.on_live(e, sse);
+    });
     deliver(s, sse, now);  // what follows a live start goes out now; the rest waits to sync
     schedule(s, now + std::chrono::milliseconds(cfg_.heartbeat_ms));
     if (s.state.synced()) {
         // The attempt's start was in memory, so was all it published since (memory drops its
         // oldest events first): PostgreSQL is read only for a gap, an end or silence.
         after_change(s, now);
+        return;
+    }
+    if (recent == 0 && s.state.read_after() == 0) {
+        s.awaiting_start = true;
+        s.next_read = now + kStartWait;
+        schedule(s, s.next_read);
         return;
     }
     request_read(s, now);
@@ -292,6 +307,10 @@ void Hub::on_tick(Stream& s, Clock::time_point now) {
 
 void Hub::after_change(Stream& s, Clock::time_point now) {
     if (s.closing || s.dead) return;
+    if (s.awaiting_start && s.state.synced()) {
+        s.awaiting_start = false;  // the start came live: no read
+        s.next_read = Clock::time_point::max();
+    }
     if (s.state.finished()) {
         begin_close(s, now);
         return;
@@ -323,6 +342,7 @@ void Hub::deliver(Stream& s, const std::string& sse, Clock::time_point now) {
 
 void Hub::request_read(Stream& s, Clock::time_point now) {
     if (s.read_in_flight || s.closing || s.dead) return;
+    s.awaiting_start = false;
     s.read_in_flight = true;
     s.next_read = Clock::time_point::max();
     s.last_activity = now;

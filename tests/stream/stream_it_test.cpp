@@ -221,6 +221,33 @@ BOOST_FIXTURE_TEST_CASE(a_stream_whose_live_start_is_in_memory_reads_no_snapshot
     BOOST_TEST(stream_figure(client, "chat_stream_snapshot_reads_total") == reads);
 }
 
+// A stream opened before its turn's start (a client opens it right after the POST's 202, before
+// a worker claimed the turn) waits for the start live instead of reading PostgreSQL.
+BOOST_FIXTURE_TEST_CASE(a_stream_opened_before_its_start_waits_for_it_without_a_read, Fixture) {
+    {
+        // ZeroMQ joins late: show the handler hears this publisher before the timed part.
+        ScriptedTurn warm(pub, client.create_conversation("stream warm-up"));
+        warm.claim();
+        std::vector<SseEvent> shown;
+        auto w = client.open_stream(stream_path(warm.id()));
+        prime(warm, *w, shown, "warm");
+        warm.finish();
+        read_until(*w, shown, is_final, kWait);
+    }
+    ScriptedTurn turn(pub, client.create_conversation("stream before start"));
+    std::this_thread::sleep_for(Ms(300));  // reads the warm-up made (and their follow-up) end
+    long reads = stream_figure(client, "chat_stream_snapshot_reads_total");
+    auto s = client.open_stream(stream_path(turn.id()));
+    turn.claim();
+    turn.publish_token("fresh");
+    turn.publish_token(" start");
+    turn.finish();
+    std::vector<SseEvent> shown;
+    read_until(*s, shown, is_final, kWait);
+    BOOST_TEST(assemble(shown) == "fresh start");
+    BOOST_TEST(stream_figure(client, "chat_stream_snapshot_reads_total") == reads);
+}
+
 BOOST_FIXTURE_TEST_CASE(lost_done_is_found_in_postgresql, Fixture) {
     auto cid = client.create_conversation("stream lost done");
     ScriptedTurn turn(pub, cid);
