@@ -24,7 +24,7 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-// "application/json" with optional parameters; a charset other than UTF-8 is refused.
+// s without the spaces and tabs around it (optional whitespace, RFC 9110 5.6.3).
 std::string_view trimmed(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
