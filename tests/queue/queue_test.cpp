@@ -287,6 +287,30 @@ BOOST_AUTO_TEST_CASE(a_claim_reads_rows_by_key_even_in_a_plan_made_on_small_tabl
     BOOST_TEST(scans == 0, scans << " sequential scans of turns, conversations or messages");
 }
 
+// Autovacuum analyzes the queue tables every few seconds while they grow; the payload columns
+// (token arrays, reply texts, usage) were most of its cost, and no query plans on them.
+BOOST_AUTO_TEST_CASE(analyze_skips_the_payload_columns_and_keeps_the_keys) {
+    ScratchDatabase db;
+    TurnQueue q(db.conn(), "w", 30);
+    db.enqueue_turns(3);
+    for (auto t = q.claim(); t; t = q.claim()) {
+        BOOST_REQUIRE(q.finish(*t, t->seq_base + 1, {"a", "b"}, "done", "stop",
+                               R"({"output_tokens":2})", R"({"code":"none"})"));
+    }
+    db.conn().exec("ANALYZE turns, messages, turn_chunks");
+    auto have = db.conn().exec(
+        "SELECT tablename || '.' || attname FROM pg_stats WHERE schemaname = 'public' "
+        "AND tablename IN ('turns', 'messages', 'turn_chunks') ORDER BY 1");
+    std::set<std::string> columns;
+    for (int i = 0; i < have.rows(); ++i) columns.insert(have.str(i, 0));
+    for (const char* payload : {"turn_chunks.tokens", "turns.usage", "turns.error", "turns.context",
+                                "messages.content", "messages.edited_content", "messages.usage"})
+        BOOST_TEST(!columns.count(payload), payload << " has statistics");
+    for (const char* key :
+         {"turns.status", "turns.user_id", "messages.conversation_id", "turn_chunks.turn_id"})
+        BOOST_TEST(columns.count(key), key << " has no statistics");
+}
+
 // A turn the queue gives up on (retry_turn or the lease sweep) ends like any failed turn:
 // finish_reason 'error', an error that says retrying will not help, and a dead letter.
 BOOST_AUTO_TEST_CASE(a_turn_failed_for_good_has_a_final_error_and_is_dead_lettered) {
