@@ -194,6 +194,36 @@ BOOST_AUTO_TEST_CASE(an_idle_worker_is_woken_by_zeromq_not_by_polling) {
         5000));
 }
 
+// Wake-ups that land while a claim is in flight wake no runner (the claimer looks again when it
+// returns); none of them may be lost, or its turn waits for the poll (here: ten minutes).
+BOOST_AUTO_TEST_CASE(wake_ups_during_a_claim_are_not_lost) {
+    Fleet f;
+    f.start_worker({{"CHAT_WORKER_POLL_MS", "600000"},
+                    {"CHAT_LOCAL_TOKENS", "4"},
+                    {"CHAT_WORKER_CONCURRENCY", "4"}});
+    BOOST_REQUIRE(wait_until([&] { return f.count("SELECT count(*) FROM workers") == 1; }, 10000));
+    zmq::context_t ctx;
+    auto pub = wire::make_publisher(ctx, f.pub);
+    auto first = f.db.enqueue_turns(1).at(0);
+    BOOST_REQUIRE(wait_until(
+        [&] {
+            wire::publish_wake(pub);  // until the slow joiner has joined
+            return f.scalar("SELECT status FROM turns WHERE id = $1", {first}) == "done";
+        },
+        5000));
+    // One turn and one wake-up at a time, a claim's length apart or less, as chat-api posts them.
+    for (int i = 0; i < 40; ++i) {
+        f.db.enqueue_turns(1);
+        wire::publish_wake(pub);
+        std::this_thread::sleep_for(std::chrono::microseconds(500 + 100 * (i % 10)));
+    }
+    BOOST_TEST(
+        wait_until(
+            [&] { return f.count("SELECT count(*) FROM turns WHERE status = 'done'") == 41; },
+            5000),
+        f.count("SELECT count(*) FROM turns WHERE status = 'done'") << " of 41 done");
+}
+
 BOOST_AUTO_TEST_CASE(a_turn_past_its_deadline_fails_instead_of_running_on) {
     Fleet f;
     auto id = f.db.enqueue_turns(1).at(0);

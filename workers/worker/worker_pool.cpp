@@ -194,20 +194,34 @@ void WorkerPool::keeper_loop() {
     }
 }
 
-void WorkerPool::handle_message(const std::vector<zmq::message_t>& frames) {
-    if (frames.size() != 1) return;
+bool WorkerPool::handle_message(const std::vector<zmq::message_t>& frames) {
+    if (frames.size() != 1) return false;
     auto topic = frames[0].to_string_view();
     if (topic == wire::kWakeTopic) {
-        {
-            std::lock_guard lock(mu_);
-            ++wakeups_;
-        }
-        idle_cv_.notify_one();
+        std::lock_guard lock(mu_);
+        ++wakeups_;
+        return true;
     } else if (topic.substr(0, wire::kCancelPrefix.size()) == wire::kCancelPrefix) {
         std::string id(topic.substr(wire::kCancelPrefix.size()));
         std::lock_guard lock(mu_);
         if (auto it = running_.find(id); it != running_.end()) it->second->cancel = true;
     }
+    return false;
+}
+
+void WorkerPool::drain(zmq::socket_t& sub) {
+    bool woken = false;
+    for (auto frames = wire::recv_multipart(sub); !frames.empty();
+         frames = wire::recv_multipart(sub))
+        woken |= handle_message(frames);
+    if (!woken) return;
+    // One runner for all the wake-ups drained, and none while a claim is in flight: the
+    // claimer sees the newer wake-up count when it returns and hands on (next_turn).
+    {
+        std::lock_guard lock(mu_);
+        if (claiming_) return;
+    }
+    idle_cv_.notify_one();
 }
 
 void WorkerPool::run() {
@@ -223,20 +237,14 @@ void WorkerPool::run() {
     zmq::pollitem_t items[] = {{sub.handle(), 0, ZMQ_POLLIN, 0}};
     while (!stopping_) {
         zmq::poll(items, 1, std::chrono::milliseconds(200));
-        if (items[0].revents & ZMQ_POLLIN) {
-            for (auto frames = wire::recv_multipart(sub); !frames.empty();
-                 frames = wire::recv_multipart(sub))
-                handle_message(frames);
-        }
+        if (items[0].revents & ZMQ_POLLIN) drain(sub);
     }
     // Graceful stop: runners finish their current turn; past the grace period they hand it back.
     log::info("stopping: no new claims; waiting up to " + std::to_string(opts_.grace_ms) + " ms");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.grace_ms);
     while (!running_ids().empty() && std::chrono::steady_clock::now() < deadline) {
         zmq::poll(items, 1, std::chrono::milliseconds(50));
-        if (items[0].revents & ZMQ_POLLIN)
-            for (auto f = wire::recv_multipart(sub); !f.empty(); f = wire::recv_multipart(sub))
-                handle_message(f);
+        if (items[0].revents & ZMQ_POLLIN) drain(sub);
     }
     {
         std::lock_guard lock(mu_);
