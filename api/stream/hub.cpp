@@ -179,9 +179,9 @@ void Hub::open_stream(NewStream n, Clock::time_point now) {
     ++opened_total_;
     mark_dirty(s);
     std::string sse;
-    size_t recent = 0;
+    bool heard_of = false;  // this process has live events of the turn
     recent_.for_each(s.turn_id, [&](const wire::TurnEvent& e) {
-        ++recent;
+        heard_of = true;
         s.state.on_live(e, sse);
     });
     deliver(s, sse, now);  // what follows a live start goes out now; the rest waits to sync
@@ -192,7 +192,7 @@ void Hub::open_stream(NewStream n, Clock::time_point now) {
         after_change(s, now);
         return;
     }
-    if (recent == 0 && s.state.read_after() == 0) {
+    if (!heard_of && s.state.read_after() == 0) {
         s.awaiting_start = true;
         s.next_read = now + kStartWait;
         schedule(s, s.next_read);

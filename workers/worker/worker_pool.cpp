@@ -198,9 +198,7 @@ bool WorkerPool::handle_message(const std::vector<zmq::message_t>& frames) {
     if (frames.size() != 1) return false;
     auto topic = frames[0].to_string_view();
     if (topic == wire::kWakeTopic) {
-        std::lock_guard lock(mu_);
-        ++wakeups_;
-        return true;
+        return true;  // counted by drain(), under one lock for the whole burst
     } else if (topic.substr(0, wire::kCancelPrefix.size()) == wire::kCancelPrefix) {
         std::string id(topic.substr(wire::kCancelPrefix.size()));
         std::lock_guard lock(mu_);
@@ -210,15 +208,16 @@ bool WorkerPool::handle_message(const std::vector<zmq::message_t>& frames) {
 }
 
 void WorkerPool::drain(zmq::socket_t& sub) {
-    bool woken = false;
+    long wakeups = 0;
     for (auto frames = wire::recv_multipart(sub); !frames.empty();
          frames = wire::recv_multipart(sub))
-        woken |= handle_message(frames);
-    if (!woken) return;
+        wakeups += handle_message(frames) ? 1 : 0;
+    if (wakeups == 0) return;
     // One runner for all the wake-ups drained, and none while a claim is in flight: the
     // claimer sees the newer wake-up count when it returns and hands on (next_turn).
     {
         std::lock_guard lock(mu_);
+        wakeups_ += wakeups;
         if (claiming_) return;
     }
     idle_cv_.notify_one();

@@ -51,7 +51,8 @@ class WorkerPool {
     bool handoff_empty();
     void run_turn(queue::TurnQueue& q, zmq::socket_t& pub, const queue::ClaimedTurn& turn);
     void keeper_loop();
-    // Receives every message waiting on `sub`; true from handle_message for a wake-up.
+    // Receives every message waiting on `sub`; handle_message applies a cancel and answers
+    // true for a wake-up, which drain() counts.
     void drain(zmq::socket_t& sub);
     bool handle_message(const std::vector<zmq::message_t>& frames);
     std::vector<std::string> running_ids();
