@@ -420,6 +420,10 @@ async function conversationWithHistory(exchanges) {
 test('keyboard only: new chat, send, stop with Escape', async (t) => {
   const page = await openPage(t);
   await signIn(page, env);
+  // The page moves focus itself once the conversation list has loaded: let it, so no Tab below
+  // races it, then start from the top of the page as a keyboard user does.
+  await page.waitForFunction(() => ['new-chat', 'compose-input'].includes(document.activeElement.id));
+  await page.focus('.skip-link');
   for (let n = 0; n < 20 && (await page.evaluate(() => document.activeElement.id)) !== 'new-chat'; n++) {
     await page.keyboard.press('Tab');
   }
