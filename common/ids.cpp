@@ -38,4 +38,12 @@ std::string random_hex(size_t n) {
     return out;
 }
 
+uint64_t stable_hash(std::string_view s, uint64_t h) {
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
 }  // namespace chat

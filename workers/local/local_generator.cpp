@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/config.h"
+#include "common/ids.h"
 
 namespace chat::gen {
 namespace {
@@ -24,14 +25,6 @@ const std::vector<std::string> kSentences = {
     "Logs and numbers settle arguments that opinions cannot.",
     "Keep the interface narrow and the failure modes loud.",
     "If it is hard to test, the design is telling you something."};
-
-uint64_t fnv1a(std::string_view s, uint64_t h = 1469598103934665603ull) {
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
 
 // The longest few words of the user's message, so the reply visibly depends on it.
 std::vector<std::string> keywords(std::string_view text) {
@@ -73,8 +66,8 @@ LocalOptions LocalOptions::from_env() {
 
 std::vector<std::string> local_reply_tokens(const Prompt& prompt, int count) {
     std::string last = prompt.messages.empty() ? "" : prompt.messages.back().content;
-    uint64_t h = fnv1a(prompt.system);
-    for (const auto& m : prompt.messages) h = fnv1a(m.content, h);
+    uint64_t h = stable_hash(prompt.system);
+    for (const auto& m : prompt.messages) h = stable_hash(m.content, h);
     std::mt19937_64 rng(h ^ prompt.seed);
     auto kw = keywords(last);
     std::string text = kOpeners[rng() % kOpeners.size()];
