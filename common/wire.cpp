@@ -106,8 +106,23 @@ void publish_tokens(zmq::socket_t& pub, std::string_view turn_id, int attempt, i
     send_encoded(pub, turn_id, kTokensKind, attempt, first_seq, tokens);
 }
 
+int wake_shard(std::string_view turn_id) {
+    return static_cast<int>(stable_hash(turn_id) % kWakeShards);
+}
+
+std::string wake_shard_topic(int shard) {
+    std::string topic(kWakeShardPrefix);
+    topic += "0123456789abcdef"[shard & 15];
+    return topic;
+}
+
 void publish_wake(zmq::socket_t& pub) {
     pub.send(zmq::buffer(kWakeTopic), zmq::send_flags::none);
+}
+
+void publish_wake(zmq::socket_t& pub, std::string_view turn_id) {
+    auto topic = wake_shard_topic(wake_shard(turn_id));
+    pub.send(zmq::buffer(topic), zmq::send_flags::none);
 }
 
 void publish_cancel(zmq::socket_t& pub, std::string_view turn_id) {

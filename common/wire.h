@@ -13,7 +13,10 @@
 //   error: data = JSON {"code","message","retryable"}; seq = last token seq
 //   tokens: several consecutive tokens, seq = the first one's; data = "<bytes>:<text>" for each
 //           (a worker sends what its generator gave between two waits as one message)
-// Queue wake-up, topic "q", 1 frame: a turn was queued; idle workers try to claim.
+// Queue wake-up, topic "w/<h>", 1 frame: a turn was queued; h (one hex digit) is its shard,
+//   wake_shard(turn id). The worker owning the shard claims; one with no runner idle passes the
+//   wake-up on as "q". (Heard by every worker, a wake-up would cost a claim in each of them.)
+// Queue wake-up, topic "q", 1 frame: a turn was queued; every idle worker tries to claim.
 // Cancel, topic "c/<turn-uuid>", 1 frame: the worker holding that turn stops it.
 #pragma once
 
@@ -28,6 +31,8 @@ namespace chat::wire {
 
 inline constexpr std::string_view kTurnPrefix = "t/";
 inline constexpr std::string_view kWakeTopic = "q";
+inline constexpr std::string_view kWakeShardPrefix = "w/";
+inline constexpr int kWakeShards = 16;
 inline constexpr std::string_view kCancelPrefix = "c/";
 
 enum class Kind { Start, Token, Done, Error };
@@ -50,7 +55,13 @@ void publish_start(zmq::socket_t& pub, std::string_view turn_id, int attempt, in
 // Sends consecutive tokens, the first numbered first_seq, as one message ("token" when one).
 void publish_tokens(zmq::socket_t& pub, std::string_view turn_id, int attempt, int64_t first_seq,
                     const std::vector<std::string>& tokens);
+// The shard of a turn's wake-up, 0 .. kWakeShards - 1, and its topic "w/<hex digit>".
+int wake_shard(std::string_view turn_id);
+std::string wake_shard_topic(int shard);
+// To every worker ("q").
 void publish_wake(zmq::socket_t& pub);
+// To the owner of the turn's shard.
+void publish_wake(zmq::socket_t& pub, std::string_view turn_id);
 void publish_cancel(zmq::socket_t& pub, std::string_view turn_id);
 
 // Validates and decodes a received message into its turn events, all of one turn (several for

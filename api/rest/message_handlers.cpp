@@ -31,7 +31,7 @@ http::Response post_message(const Call& c) {
     auto content = content_field(*body);
     auto model = nullable_string_field(*body, "model", kMaxNameChars).value;
     auto result = c.svc.store.post_message(c.caller.user_id, c.params.at(0), content, model, key);
-    c.svc.notifier.turn_queued();  // after the commit: the worker must find the row
+    c.svc.notifier.turn_queued(result.turn_id);  // after the commit: the worker must find the row
     return accepted_turn(result, c.svc.settings);
 }
 
@@ -46,7 +46,7 @@ http::Response regenerate_message(const Call& c) {
     auto body = parse_json_body(c.req, false);
     auto model = nullable_string_field(*body, "model", kMaxNameChars).value;
     auto result = c.svc.store.regenerate(c.caller.user_id, c.params.at(0), c.params.at(1), model);
-    c.svc.notifier.turn_queued();
+    c.svc.notifier.turn_queued(result.turn_id);
     return accepted_turn(result, c.svc.settings);
 }
 

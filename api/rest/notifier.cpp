@@ -8,9 +8,9 @@ namespace chat::rest {
 Notifier::Notifier(zmq::context_t& ctx, const std::string& endpoint)
     : pub_(wire::make_publisher(ctx, endpoint)) {}
 
-void Notifier::turn_queued() {
+void Notifier::turn_queued(std::string_view turn_id) {
     try {
-        wire::publish_wake(pub_);
+        wire::publish_wake(pub_, turn_id);
     } catch (const zmq::error_t& e) {
         log::warn(std::string("queue wake-up not sent: ") + e.what());
     }

@@ -6,8 +6,10 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -17,6 +19,7 @@
 #include "tests/queue/fleet.h"
 #include "tests/queue/references.h"
 #include "workers/local/local_generator.h"
+#include "workers/worker/wake_shards.h"
 
 using namespace chat;
 using testing::ChildProcess;
@@ -222,6 +225,94 @@ BOOST_AUTO_TEST_CASE(wake_ups_during_a_claim_are_not_lost) {
             [&] { return f.count("SELECT count(*) FROM turns WHERE status = 'done'") == 41; },
             5000),
         f.count("SELECT count(*) FROM turns WHERE status = 'done'") << " of 41 done");
+}
+
+// Two workers, each owning its half of the wake-up shards: a turn's wake-up reaches one of them,
+// so it costs one claim, not one in each worker with an empty one in the other.
+BOOST_AUTO_TEST_CASE(a_turns_wake_up_makes_one_claim_in_a_fleet_of_two) {
+    Fleet f;
+    for (const char* id : {"fleet-a", "fleet-b"})
+        f.start_worker({{"CHAT_WORKER_ID", id},
+                        {"CHAT_WORKER_POLL_MS", "600000"},
+                        {"CHAT_LOCAL_TOKENS", "4"},
+                        {"CHAT_WORKER_CONCURRENCY", "4"}});
+    BOOST_REQUIRE(wait_until([&] { return f.count("SELECT count(*) FROM workers") == 2; }, 10000));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // keepers see each other
+    zmq::context_t ctx;
+    auto pub = wire::make_publisher(ctx, f.pub);
+    auto first = f.db.enqueue_turns(1).at(0);
+    BOOST_REQUIRE(wait_until(
+        [&] {
+            wire::publish_wake(pub, first);  // until the slow joiner has joined
+            return f.scalar("SELECT status FROM turns WHERE id = $1", {first}) == "done";
+        },
+        5000));
+    for (int i = 0; i < 40; ++i) {
+        auto id = f.db.enqueue_turns(1).at(0);
+        wire::publish_wake(pub, id);
+        std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    }
+    // With a ten-minute poll, only the wake-ups sent to the shards' owners can have done them.
+    BOOST_TEST(
+        wait_until(
+            [&] { return f.count("SELECT count(*) FROM turns WHERE status = 'done'") == 41; },
+            10000),
+        f.count("SELECT count(*) FROM turns WHERE status = 'done'") << " of 41 done");
+    long claims = 0, empty = 0;
+    for (size_t w = 0; w < f.workers.size(); ++w) {
+        f.workers[w]->signal(SIGTERM);
+        BOOST_REQUIRE(f.workers[w]->wait(10000) == 0);
+        std::ifstream log(f.dir / ("worker" + std::to_string(w) + ".log"));
+        std::string line;
+        long c = -1, e = -1;
+        while (std::getline(log, line))
+            if (auto at = line.find("worker stopped after "); at != std::string::npos)
+                std::sscanf(line.c_str() + at, "worker stopped after %ld claims, %ld", &c, &e);
+        BOOST_REQUIRE_MESSAGE(c >= 0, "worker " << w << " logged no claim count");
+        claims += c;
+        empty += e;
+    }
+    BOOST_TEST_MESSAGE(claims << " claims, " << empty << " empty, for 41 turns");
+    // Were every wake-up heard by both workers, ~41 claims would be empty; the repeated
+    // first wake-up and each worker's poll at start may make a few.
+    BOOST_TEST(empty <= 10);
+    BOOST_TEST(claims <= 51);
+}
+
+// The owner of a shard with no runner free passes the wake-up on: a worker with one takes the
+// turn at once instead of leaving it queued behind the owner's running turn.
+BOOST_AUTO_TEST_CASE(a_busy_owner_passes_a_shards_wake_up_to_a_worker_with_a_free_runner) {
+    Fleet f;
+    auto shards_of_a = worker::owned_wake_shards("fleet-a", {"fleet-a", "fleet-b"});
+    BOOST_REQUIRE(!shards_of_a.empty());
+    auto topic_of_a = wire::wake_shard_topic(shards_of_a.front());
+    f.start_worker({{"CHAT_WORKER_ID", "fleet-a"},
+                    {"CHAT_WORKER_POLL_MS", "600000"},
+                    {"CHAT_WORKER_CONCURRENCY", "1"},
+                    {"CHAT_LOCAL_TOKENS", "80"},
+                    {"CHAT_LOCAL_DELAY_MS", "100"}});
+    f.start_worker({{"CHAT_WORKER_ID", "fleet-b"},
+                    {"CHAT_WORKER_POLL_MS", "600000"},
+                    {"CHAT_WORKER_CONCURRENCY", "2"},
+                    {"CHAT_LOCAL_TOKENS", "4"}});
+    BOOST_REQUIRE(wait_until([&] { return f.count("SELECT count(*) FROM workers") == 2; }, 10000));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // keepers see each other
+    zmq::context_t ctx;
+    auto pub = wire::make_publisher(ctx, f.pub);
+    auto slow = f.db.enqueue_turns(1).at(0);
+    BOOST_REQUIRE(wait_until(
+        [&] {
+            pub.send(zmq::buffer(topic_of_a), zmq::send_flags::none);  // until joined
+            return f.scalar("SELECT lease_owner FROM turns WHERE id = $1", {slow}) == "fleet-a";
+        },
+        5000));
+    auto quick = f.db.enqueue_turns(1).at(0);
+    pub.send(zmq::buffer(topic_of_a), zmq::send_flags::none);
+    // fleet-a runs its one turn for 8 s; only fleet-b can answer within 3 s.
+    BOOST_TEST(wait_until(
+        [&] { return f.scalar("SELECT status FROM turns WHERE id = $1", {quick}) == "done"; },
+        3000));
+    BOOST_TEST(f.scalar("SELECT status FROM turns WHERE id = $1", {slow}) == "running");
 }
 
 BOOST_AUTO_TEST_CASE(a_turn_past_its_deadline_fails_instead_of_running_on) {

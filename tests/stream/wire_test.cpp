@@ -1,6 +1,9 @@
 // Unit tests of the ZeroMQ turn-event wire format (common/wire.h), over a real inproc PUB/SUB.
 #include <boost/test/unit_test.hpp>
 
+#include <set>
+
+#include "common/ids.h"
 #include "common/wire.h"
 
 using namespace chat::wire;
@@ -130,4 +133,28 @@ BOOST_AUTO_TEST_CASE(malformed_events_are_dropped) {
     auto two = frames_of(std::string("t/") + id + " token 1 1\nx");
     two.emplace_back(1);
     BOOST_TEST(parse_turn_events(two).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_wake_up_goes_to_its_turns_shard_and_turns_spread_over_all_shards) {
+    std::set<int> seen;
+    for (int i = 0; i < 2000; ++i) {
+        auto id = chat::random_hex(16);
+        int shard = wake_shard(id);
+        BOOST_TEST(shard >= 0);
+        BOOST_TEST(shard < kWakeShards);
+        BOOST_TEST(wake_shard(id) == shard);
+        seen.insert(shard);
+    }
+    BOOST_TEST(seen.size() == static_cast<size_t>(kWakeShards));
+    BOOST_TEST(wake_shard_topic(0) == "w/0");
+    BOOST_TEST(wake_shard_topic(10) == "w/a");
+
+    Pair p;
+    p.sub.set(zmq::sockopt::subscribe, wake_shard_topic(wake_shard(kTurn)));
+    publish_wake(p.pub, kTurn);
+    zmq::pollitem_t item{p.sub.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::milliseconds(2000));
+    auto frames = recv_multipart(p.sub);
+    BOOST_REQUIRE(frames.size() == 1u);
+    BOOST_TEST(frames[0].to_string() == wake_shard_topic(wake_shard(kTurn)));
 }

@@ -8,6 +8,7 @@
 #include "common/db.h"
 #include "common/log.h"
 #include "common/wire.h"
+#include "workers/worker/wake_shards.h"
 
 namespace chat::worker {
 namespace {
@@ -15,6 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 
 const std::string kWorkerSeen = "SELECT worker_seen($1, $2, $3, $4, $5, $6)";
+const std::string kLiveWorkers = "SELECT live_workers($1)";
 
 std::string hostname() {
     char buf[256] = {};
@@ -111,7 +113,7 @@ std::optional<queue::ClaimedTurn> WorkerPool::next_turn(queue::TurnQueue& q) {
         claiming_ = true;
         wakeups_at_claim_ = wakeups_;
         next_poll_ = now + poll;
-        int want = idle_;
+        int want = claim_want_ = idle_;
         lock.unlock();
         std::vector<queue::ClaimedTurn> got;
         try {
@@ -124,6 +126,8 @@ std::optional<queue::ClaimedTurn> WorkerPool::next_turn(queue::TurnQueue& q) {
         }
         lock.lock();
         claiming_ = false;
+        ++claims_;
+        if (got.empty()) ++empty_claims_;
         may_have_more_ = static_cast<int>(got.size()) == want;
         for (size_t i = 1; i < got.size(); ++i) {
             handoff_.push_back(std::move(got[i]));
@@ -184,6 +188,7 @@ void WorkerPool::keeper_loop() {
             conn->exec(kWorkerSeen, {opts_.worker_id, host, std::to_string(getpid()),
                                      std::to_string(opts_.concurrency), std::to_string(ids.size()),
                                      final_round ? "true" : "false"});
+            if (!final_round) update_wake_shards(*conn);
         } catch (const db::Error& e) {
             log::warn(std::string("keeper: database error: ") + e.what());
             if (e.connection_lost()) conn.reset();
@@ -194,57 +199,88 @@ void WorkerPool::keeper_loop() {
     }
 }
 
-bool WorkerPool::handle_message(const std::vector<zmq::message_t>& frames) {
-    if (frames.size() != 1) return false;
+void WorkerPool::update_wake_shards(db::Connection& conn) {
+    // Two keeper rounds unseen and a worker counts as gone: its shards pass to the others.
+    double within_s = opts_.lease_s * 2 / 3;
+    auto r = conn.exec(kLiveWorkers, {std::to_string(within_s)});
+    std::vector<std::string> live;
+    for (int i = 0; i < r.rows(); ++i) live.push_back(r.str(i, 0));
+    auto owned = owned_wake_shards(opts_.worker_id, live);
+    std::lock_guard lock(mu_);
+    if (owned == wake_shards_ && wake_shards_version_ > 0) return;
+    wake_shards_ = std::move(owned);
+    ++wake_shards_version_;
+}
+
+WorkerPool::Heard WorkerPool::handle_message(const std::vector<zmq::message_t>& frames) {
+    if (frames.size() != 1) return Heard::Other;
     auto topic = frames[0].to_string_view();
-    if (topic == wire::kWakeTopic) {
-        return true;  // counted by drain(), under one lock for the whole burst
-    } else if (topic.substr(0, wire::kCancelPrefix.size()) == wire::kCancelPrefix) {
+    if (topic == wire::kWakeTopic) return Heard::Wake;
+    if (topic.substr(0, wire::kWakeShardPrefix.size()) == wire::kWakeShardPrefix)
+        return Heard::ShardWake;
+    if (topic.substr(0, wire::kCancelPrefix.size()) == wire::kCancelPrefix) {
         std::string id(topic.substr(wire::kCancelPrefix.size()));
         std::lock_guard lock(mu_);
         if (auto it = running_.find(id); it != running_.end()) it->second->cancel = true;
     }
-    return false;
+    return Heard::Other;
 }
 
-void WorkerPool::drain(zmq::socket_t& sub) {
+void WorkerPool::drain(zmq::socket_t& sub, zmq::socket_t& pub) {
     long wakeups = 0;
+    bool shard_wakeup = false;
     for (auto frames = wire::recv_multipart(sub); !frames.empty();
-         frames = wire::recv_multipart(sub))
-        wakeups += handle_message(frames) ? 1 : 0;
+         frames = wire::recv_multipart(sub)) {
+        auto heard = handle_message(frames);
+        if (heard != Heard::Other) ++wakeups;
+        if (heard == Heard::ShardWake) shard_wakeup = true;
+    }
     if (wakeups == 0) return;
     // One runner for all the wake-ups drained, and none while a claim is in flight: the
     // claimer sees the newer wake-up count when it returns and hands on (next_turn).
+    bool notify = false, pass_on = false;
     {
         std::lock_guard lock(mu_);
         wakeups_ += wakeups;
-        if (claiming_) return;
+        notify = !claiming_;
+        int spare = idle_ - static_cast<int>(handoff_.size()) - (claiming_ ? claim_want_ : 0);
+        pass_on = shard_wakeup && (stopping_ || spare <= 0);
+        if (pass_on) ++passed_on_;
     }
-    idle_cv_.notify_one();
+    // No runner of this worker is free for the shard's turn: any worker with one may take it.
+    if (pass_on) wire::publish_wake(pub);
+    if (notify) idle_cv_.notify_one();
 }
 
 void WorkerPool::run() {
     log::info("worker " + opts_.worker_id + " starting with concurrency " +
               std::to_string(opts_.concurrency));
     auto sub = wire::make_subscriber(ctx_, opts_.broker_sub);
+    auto pub = wire::make_publisher(ctx_, opts_.broker_pub);
     sub.set(zmq::sockopt::subscribe, wire::kWakeTopic);
     sub.set(zmq::sockopt::subscribe, wire::kCancelPrefix);
+    WakeSubscriptions shards(sub);
+    long shards_version = 0;
+    zmq::pollitem_t items[] = {{sub.handle(), 0, ZMQ_POLLIN, 0}};
+    auto listen = [&](long timeout_ms) {
+        zmq::poll(items, 1, std::chrono::milliseconds(timeout_ms));
+        if (items[0].revents & ZMQ_POLLIN) drain(sub, pub);
+        std::unique_lock lock(mu_);
+        if (wake_shards_version_ == shards_version) return;
+        shards_version = wake_shards_version_;
+        auto owned = wake_shards_;
+        lock.unlock();
+        shards.hear(owned);
+    };
     keeper_ = std::thread([this] { keeper_loop(); });
     for (int i = 0; i < opts_.concurrency; ++i)
         runners_.emplace_back([this, i] { runner_loop(i); });
 
-    zmq::pollitem_t items[] = {{sub.handle(), 0, ZMQ_POLLIN, 0}};
-    while (!stopping_) {
-        zmq::poll(items, 1, std::chrono::milliseconds(200));
-        if (items[0].revents & ZMQ_POLLIN) drain(sub);
-    }
+    while (!stopping_) listen(200);
     // Graceful stop: runners finish their current turn; past the grace period they hand it back.
     log::info("stopping: no new claims; waiting up to " + std::to_string(opts_.grace_ms) + " ms");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.grace_ms);
-    while (!running_ids().empty() && std::chrono::steady_clock::now() < deadline) {
-        zmq::poll(items, 1, std::chrono::milliseconds(50));
-        if (items[0].revents & ZMQ_POLLIN) drain(sub);
-    }
+    while (!running_ids().empty() && std::chrono::steady_clock::now() < deadline) listen(50);
     {
         std::lock_guard lock(mu_);
         for (auto& [id, ctl] : running_) ctl->abort = true;
@@ -254,7 +290,9 @@ void WorkerPool::run() {
     aborting_ = true;
     keeper_cv_.notify_all();
     keeper_.join();
-    log::info("worker stopped");
+    log::info("worker stopped after " + std::to_string(claims_) + " claims, " +
+              std::to_string(empty_claims_) + " of them empty; " + std::to_string(passed_on_) +
+              " wake-ups passed on");
 }
 
 }  // namespace chat::worker

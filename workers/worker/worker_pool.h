@@ -51,10 +51,14 @@ class WorkerPool {
     bool handoff_empty();
     void run_turn(queue::TurnQueue& q, zmq::socket_t& pub, const queue::ClaimedTurn& turn);
     void keeper_loop();
-    // Receives every message waiting on `sub`; handle_message applies a cancel and answers
-    // true for a wake-up, which drain() counts.
-    void drain(zmq::socket_t& sub);
-    bool handle_message(const std::vector<zmq::message_t>& frames);
+    // Receives every message waiting on `sub`; handle_message applies a cancel and tells a
+    // wake-up, which drain() counts. A shard's wake-up this worker has no runner for goes on
+    // to every worker ("q", on `pub`).
+    enum class Heard { Other, Wake, ShardWake };
+    void drain(zmq::socket_t& sub, zmq::socket_t& pub);
+    Heard handle_message(const std::vector<zmq::message_t>& frames);
+    // The keeper's view of the fleet: the wake-up shards this worker owns among the live ones.
+    void update_wake_shards(db::Connection& conn);
     std::vector<std::string> running_ids();
 
     PoolOptions opts_;
@@ -71,7 +75,11 @@ class WorkerPool {
     long wakeups_ = 0;
     long wakeups_at_claim_ = -1;
     bool claiming_ = false;
+    int claim_want_ = 0;  // runners the claim in flight claims for
     bool may_have_more_ = true;
+    long claims_ = 0, empty_claims_ = 0, passed_on_ = 0;  // logged at stop
+    std::vector<int> wake_shards_;  // owned, set by the keeper; the listener subscribes to them
+    long wake_shards_version_ = 0;
     int idle_ = 0;
     std::chrono::steady_clock::time_point next_poll_{};
     std::deque<queue::ClaimedTurn> handoff_;
