@@ -315,6 +315,37 @@ BOOST_AUTO_TEST_CASE(a_busy_owner_passes_a_shards_wake_up_to_a_worker_with_a_fre
     BOOST_TEST(f.scalar("SELECT status FROM turns WHERE id = $1", {slow}) == "running");
 }
 
+// A worker alone has nobody to pass a wake-up on to: sending one would only come back to it.
+BOOST_AUTO_TEST_CASE(a_busy_worker_alone_passes_no_wake_up_on) {
+    Fleet f;
+    auto& w = f.start_worker({{"CHAT_WORKER_POLL_MS", "600000"},
+                              {"CHAT_WORKER_CONCURRENCY", "1"},
+                              {"CHAT_LOCAL_TOKENS", "20"},
+                              {"CHAT_LOCAL_DELAY_MS", "100"}});
+    BOOST_REQUIRE(wait_until([&] { return f.count("SELECT count(*) FROM workers") == 1; }, 10000));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // its keeper knows the fleet
+    zmq::context_t ctx;
+    auto pub = wire::make_publisher(ctx, f.pub);
+    auto busy = f.db.enqueue_turns(1).at(0);
+    BOOST_REQUIRE(wait_until(
+        [&] {
+            wire::publish_wake(pub, busy);
+            return f.scalar("SELECT status FROM turns WHERE id = $1", {busy}) == "running";
+        },
+        5000));
+    for (int i = 0; i < 5; ++i) {
+        wire::publish_wake(pub, f.db.enqueue_turns(1).at(0));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    w.signal(SIGTERM);
+    BOOST_REQUIRE(w.wait(15000) == 0);
+    std::ifstream log(f.dir / "worker0.log");
+    std::string line, stopped;
+    while (std::getline(log, line))
+        if (line.find("worker stopped after") != std::string::npos) stopped = line;
+    BOOST_TEST(stopped.find(" 0 wake-ups passed on") != std::string::npos, stopped);
+}
+
 BOOST_AUTO_TEST_CASE(a_turn_past_its_deadline_fails_instead_of_running_on) {
     Fleet f;
     auto id = f.db.enqueue_turns(1).at(0);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <unordered_map>
 
@@ -206,7 +207,10 @@ void WorkerPool::update_wake_shards(db::Connection& conn) {
     std::vector<std::string> live;
     for (int i = 0; i < r.rows(); ++i) live.push_back(r.str(i, 0));
     auto owned = owned_wake_shards(opts_.worker_id, live);
+    bool others = std::any_of(live.begin(), live.end(),
+                              [&](const std::string& id) { return id != opts_.worker_id; });
     std::lock_guard lock(mu_);
+    others_live_ = others;
     if (owned == wake_shards_ && wake_shards_version_ > 0) return;
     wake_shards_ = std::move(owned);
     ++wake_shards_version_;
@@ -244,7 +248,7 @@ void WorkerPool::drain(zmq::socket_t& sub, zmq::socket_t& pub) {
         wakeups_ += wakeups;
         notify = !claiming_;
         int spare = idle_ - static_cast<int>(handoff_.size()) - (claiming_ ? claim_want_ : 0);
-        pass_on = shard_wakeup && (stopping_ || spare <= 0);
+        pass_on = shard_wakeup && others_live_ && (stopping_ || spare <= 0);
         if (pass_on) ++passed_on_;
     }
     // No runner of this worker is free for the shard's turn: any worker with one may take it.

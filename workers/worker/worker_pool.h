@@ -80,6 +80,7 @@ class WorkerPool {
     long claims_ = 0, empty_claims_ = 0, passed_on_ = 0;  // logged at stop
     std::vector<int> wake_shards_;  // owned, set by the keeper; the listener subscribes to them
     long wake_shards_version_ = 0;
+    bool others_live_ = true;  // another worker could take a wake-up passed on
     int idle_ = 0;
     std::chrono::steady_clock::time_point next_poll_{};
     std::deque<queue::ClaimedTurn> handoff_;
