@@ -38,6 +38,24 @@ std::string expected_text(const std::string& turn_id, const std::string& content
     return out;
 }
 
+// Waits until `n` workers have reported and their keepers have read the fleet (wake-up shards).
+void await_fleet(Fleet& f, long n) {
+    BOOST_REQUIRE(wait_until([&] { return f.count("SELECT count(*) FROM workers") == n; }, 10000));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+}
+
+// Stops worker `w` with SIGTERM and returns the line it logged last: "worker stopped after ...".
+std::string stop_line(Fleet& f, size_t w) {
+    f.workers[w]->signal(SIGTERM);
+    BOOST_REQUIRE(f.workers[w]->wait(15000) == 0);
+    std::ifstream log(f.dir / ("worker" + std::to_string(w) + ".log"));
+    std::string line, stopped;
+    while (std::getline(log, line))
+        if (auto at = line.find("worker stopped after "); at != std::string::npos)
+            stopped = line.substr(at);
+    return stopped;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(backlog_is_drained_by_three_workers_without_loss_or_duplicate) {
@@ -236,21 +254,23 @@ BOOST_AUTO_TEST_CASE(a_turns_wake_up_makes_one_claim_in_a_fleet_of_two) {
                         {"CHAT_WORKER_POLL_MS", "600000"},
                         {"CHAT_LOCAL_TOKENS", "4"},
                         {"CHAT_WORKER_CONCURRENCY", "4"}});
-    BOOST_REQUIRE(wait_until([&] { return f.count("SELECT count(*) FROM workers") == 2; }, 10000));
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // keepers see each other
+    await_fleet(f, 2);
     zmq::context_t ctx;
     auto pub = wire::make_publisher(ctx, f.pub);
     auto first = f.db.enqueue_turns(1).at(0);
     BOOST_REQUIRE(wait_until(
         [&] {
-            wire::publish_wake(pub, first);  // until the slow joiner has joined
+            // Until the slow joiner has joined; spaced, since each one after that is a claim.
+            wire::publish_wake(pub, first);
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
             return f.scalar("SELECT status FROM turns WHERE id = $1", {first}) == "done";
         },
         5000));
     for (int i = 0; i < 40; ++i) {
         auto id = f.db.enqueue_turns(1).at(0);
         wire::publish_wake(pub, id);
-        std::this_thread::sleep_for(std::chrono::milliseconds(3));
+        // Turns a few ms apart, as people post: closer, one worker's claim takes the other's.
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     // With a ten-minute poll, only the wake-ups sent to the shards' owners can have done them.
     BOOST_TEST(
@@ -260,14 +280,8 @@ BOOST_AUTO_TEST_CASE(a_turns_wake_up_makes_one_claim_in_a_fleet_of_two) {
         f.count("SELECT count(*) FROM turns WHERE status = 'done'") << " of 41 done");
     long claims = 0, empty = 0;
     for (size_t w = 0; w < f.workers.size(); ++w) {
-        f.workers[w]->signal(SIGTERM);
-        BOOST_REQUIRE(f.workers[w]->wait(10000) == 0);
-        std::ifstream log(f.dir / ("worker" + std::to_string(w) + ".log"));
-        std::string line;
         long c = -1, e = -1;
-        while (std::getline(log, line))
-            if (auto at = line.find("worker stopped after "); at != std::string::npos)
-                std::sscanf(line.c_str() + at, "worker stopped after %ld claims, %ld", &c, &e);
+        std::sscanf(stop_line(f, w).c_str(), "worker stopped after %ld claims, %ld", &c, &e);
         BOOST_REQUIRE_MESSAGE(c >= 0, "worker " << w << " logged no claim count");
         claims += c;
         empty += e;
@@ -295,8 +309,7 @@ BOOST_AUTO_TEST_CASE(a_busy_owner_passes_a_shards_wake_up_to_a_worker_with_a_fre
                     {"CHAT_WORKER_POLL_MS", "600000"},
                     {"CHAT_WORKER_CONCURRENCY", "2"},
                     {"CHAT_LOCAL_TOKENS", "4"}});
-    BOOST_REQUIRE(wait_until([&] { return f.count("SELECT count(*) FROM workers") == 2; }, 10000));
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // keepers see each other
+    await_fleet(f, 2);
     zmq::context_t ctx;
     auto pub = wire::make_publisher(ctx, f.pub);
     auto slow = f.db.enqueue_turns(1).at(0);
@@ -318,12 +331,11 @@ BOOST_AUTO_TEST_CASE(a_busy_owner_passes_a_shards_wake_up_to_a_worker_with_a_fre
 // A worker alone has nobody to pass a wake-up on to: sending one would only come back to it.
 BOOST_AUTO_TEST_CASE(a_busy_worker_alone_passes_no_wake_up_on) {
     Fleet f;
-    auto& w = f.start_worker({{"CHAT_WORKER_POLL_MS", "600000"},
-                              {"CHAT_WORKER_CONCURRENCY", "1"},
-                              {"CHAT_LOCAL_TOKENS", "20"},
-                              {"CHAT_LOCAL_DELAY_MS", "100"}});
-    BOOST_REQUIRE(wait_until([&] { return f.count("SELECT count(*) FROM workers") == 1; }, 10000));
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // its keeper knows the fleet
+    f.start_worker({{"CHAT_WORKER_POLL_MS", "600000"},
+                    {"CHAT_WORKER_CONCURRENCY", "1"},
+                    {"CHAT_LOCAL_TOKENS", "20"},
+                    {"CHAT_LOCAL_DELAY_MS", "100"}});
+    await_fleet(f, 1);
     zmq::context_t ctx;
     auto pub = wire::make_publisher(ctx, f.pub);
     auto busy = f.db.enqueue_turns(1).at(0);
@@ -337,12 +349,7 @@ BOOST_AUTO_TEST_CASE(a_busy_worker_alone_passes_no_wake_up_on) {
         wire::publish_wake(pub, f.db.enqueue_turns(1).at(0));
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    w.signal(SIGTERM);
-    BOOST_REQUIRE(w.wait(15000) == 0);
-    std::ifstream log(f.dir / "worker0.log");
-    std::string line, stopped;
-    while (std::getline(log, line))
-        if (line.find("worker stopped after") != std::string::npos) stopped = line;
+    auto stopped = stop_line(f, 0);
     BOOST_TEST(stopped.find(" 0 wake-ups passed on") != std::string::npos, stopped);
 }
 
