@@ -1,11 +1,30 @@
 #include "queue/turn_queue.h"
 
+#include <algorithm>
+
 namespace chat::queue {
 namespace {
 
+// One row a prompt part of a claimed turn, in no set order (sql/021_claim_prompt_rows.sql).
 const std::string kClaim =
-    "SELECT turn_id, attempt, seq_base, model, agent_id, user_message_id, prompt, "
-    "extract(epoch FROM deadline - now()) AS deadline_in_s FROM claim_turns($1, $2, $3, $4)";
+    "SELECT turn_id, urgency, attempt, seq_base, model, agent_id, user_message_id, "
+    "deadline_in_s, pos, message_id, role, content FROM claim_turn_prompts($1, $2, $3, $4)";
+// kClaim's columns, in order.
+enum ClaimColumn {
+    kTurn,
+    kUrgency,
+    kAttempt,
+    kBase,
+    kModel,
+    kAgent,
+    kUserMessage,
+    kDeadline,
+    kPos,
+    kId,
+    kRole,
+    kContent
+};
+
 const std::string kPersist = "SELECT * FROM persist_tokens($1, $2, $3, $4, $5, $6::text[], $7)";
 const std::string kFinish =
     "SELECT status, message_id FROM finish_turn($1, $2, $3, $4, $5, $6::text[], $7, $8, "
@@ -18,29 +37,55 @@ db::Param opt_json(const std::string& s) {
     return s.empty() ? db::Param{} : db::Param{s};
 }
 
+// The turn's own columns, on each of its rows.
+ClaimedTurn turn_of(const db::Result& r, int i) {
+    ClaimedTurn t;
+    t.turn_id = r.str(i, kTurn);
+    t.attempt = static_cast<int>(r.int64(i, kAttempt));
+    t.seq_base = r.int64(i, kBase);
+    t.model = r.opt(i, kModel).value_or("");
+    t.agent_id = r.opt(i, kAgent).value_or("");
+    t.user_message_id = r.str(i, kUserMessage);
+    if (!r.is_null(i, kDeadline)) t.deadline_in_s = std::stod(r.str(i, kDeadline));
+    return t;
+}
+
 }  // namespace
 
 std::vector<ClaimedTurn> TurnQueue::claim_batch(int max) {
-    std::vector<ClaimedTurn> out;
-    if (max < 1) return out;
+    if (max < 1) return {};
     auto r = conn_.exec(kClaim, {owner_, std::to_string(lease_s_), std::to_string(max),
                                  std::to_string(history_limit_)});
-    int id = r.column("turn_id"), attempt = r.column("attempt"), base = r.column("seq_base"),
-        model = r.column("model"), agent = r.column("agent_id"),
-        message = r.column("user_message_id"), prompt = r.column("prompt"),
-        deadline = r.column("deadline_in_s");
-    out.reserve(static_cast<size_t>(r.rows()));
+    struct Claimed {
+        int64_t urgency;
+        ClaimedTurn turn;
+        std::vector<std::pair<int64_t, PromptMessage>> messages;  // by pos, once sorted
+    };
+    std::vector<Claimed> got;  // a batch is a few turns: a linear search finds a row's turn
     for (int i = 0; i < r.rows(); ++i) {
-        ClaimedTurn t;
-        t.turn_id = r.str(i, id);
-        t.attempt = static_cast<int>(r.int64(i, attempt));
-        t.seq_base = r.int64(i, base);
-        t.model = r.opt(i, model).value_or("");
-        t.agent_id = r.opt(i, agent).value_or("");
-        t.user_message_id = r.str(i, message);
-        t.prompt_json = r.str(i, prompt);
-        if (!r.is_null(i, deadline)) t.deadline_in_s = std::stod(r.str(i, deadline));
-        out.push_back(std::move(t));
+        auto id = r.text(i, kTurn);
+        auto it = std::find_if(got.begin(), got.end(),
+                               [&](const Claimed& c) { return c.turn.turn_id == id; });
+        if (it == got.end()) it = got.insert(got.end(), {r.int64(i, kUrgency), turn_of(r, i), {}});
+        if (r.is_null(i, kRole)) continue;  // a turn with no prompt left
+        if (r.is_null(i, kId)) {
+            it->turn.admin_context = r.str(i, kContent);
+        } else {
+            it->messages.emplace_back(
+                r.int64(i, kPos),
+                PromptMessage{r.str(i, kId), r.str(i, kRole), r.str(i, kContent)});
+        }
+    }
+    std::sort(got.begin(), got.end(),
+              [](const Claimed& a, const Claimed& b) { return a.urgency < b.urgency; });
+    std::vector<ClaimedTurn> out;
+    out.reserve(got.size());
+    for (auto& c : got) {
+        std::sort(c.messages.begin(), c.messages.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        c.turn.history.reserve(c.messages.size());
+        for (auto& m : c.messages) c.turn.history.push_back(std::move(m.second));
+        out.push_back(std::move(c.turn));
     }
     return out;
 }

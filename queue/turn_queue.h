@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/db.h"
+#include "common/prompt_message.h"
 
 namespace chat::queue {
 
@@ -20,8 +21,9 @@ struct ClaimedTurn {
     std::string model;     // requested model ("" = the agent's)
     std::string agent_id;
     std::string user_message_id;
-    std::string prompt_json;   // {"system": ..., "messages": [{id, role, content}, ...]}
-    double deadline_in_s = 0;  // seconds left until the turn's deadline (<= 0: none)
+    std::string admin_context;           // the operators' context for every prompt ("" = none)
+    std::vector<PromptMessage> history;  // oldest first, up to the message answered
+    double deadline_in_s = 0;            // seconds left until the turn's deadline (<= 0: none)
 };
 
 struct Persisted {

@@ -10,13 +10,11 @@
 #include <type_traits>
 #include <vector>
 
+#include "common/prompt_message.h"
+
 namespace chat::gen {
 
-struct PromptMessage {
-    std::string id;    // message id (uuid), recorded in turns.context
-    std::string role;  // "user" | "assistant"
-    std::string content;
-};
+using PromptMessage = chat::PromptMessage;
 
 struct Prompt {
     std::string system;                   // admin context + agent prompt; may be empty

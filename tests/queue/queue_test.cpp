@@ -255,12 +255,60 @@ BOOST_AUTO_TEST_CASE(a_claimed_prompt_holds_only_the_newest_history) {
     TurnQueue q(c, "w", 30, 3);
     for (const auto& t : q.claim_batch(2)) {
         if (t.turn_id != turn) continue;
-        BOOST_TEST(t.prompt_json.find("\"two\"") == std::string::npos, t.prompt_json);
-        BOOST_TEST(t.prompt_json.find("\"three\"") != std::string::npos, t.prompt_json);
-        BOOST_TEST(t.prompt_json.find("\"five\"") != std::string::npos, t.prompt_json);
+        std::vector<std::string> texts;
+        for (const auto& m : t.history) texts.push_back(m.content);
+        BOOST_TEST(texts == (std::vector<std::string>{"three", "four", "five"}),
+                   boost::test_tools::per_element());
+        BOOST_TEST(t.history.back().role == "user");
+        BOOST_TEST(t.history.back().id == t.user_message_id);
         return;
     }
     BOOST_FAIL("the turn was not claimed");
+}
+
+// A batch comes back as one row a prompt part, in no set order: every turn must still get
+// exactly its own history, oldest first, with the operators' context, most urgent turn first.
+BOOST_AUTO_TEST_CASE(a_claimed_batch_gives_each_turn_its_own_prompt) {
+    ScratchDatabase db;
+    auto& c = db.conn();
+    auto user =
+        c.exec("INSERT INTO users(name, max_running_turns) VALUES ('batch', 10) RETURNING id")
+            .str(0, 0);
+    c.exec("INSERT INTO admin_context(version, content) VALUES (1, 'be brief')");
+    std::map<std::string, std::vector<std::string>> asked;  // turn -> its conversation's texts
+    std::vector<std::string> posted;
+    for (int conv_no = 0; conv_no < 4; ++conv_no) {
+        auto conv =
+            c.exec("INSERT INTO conversations(user_id) VALUES ($1) RETURNING id", {user}).str(0, 0);
+        std::vector<std::string> texts;
+        for (int i = 0; i < conv_no; ++i) {
+            texts.push_back("c" + std::to_string(conv_no) + " m" + std::to_string(i));
+            c.exec("INSERT INTO messages(conversation_id, role, content) VALUES ($1, $2, $3)",
+                   {conv, i % 2 ? "assistant" : "user", texts.back()});
+        }
+        texts.push_back("c" + std::to_string(conv_no) + " question");
+        auto turn = c.exec("SELECT post_message($1, $2, $3, NULL, NULL)->'turn'->>'id'",
+                           {user, conv, texts.back()})
+                        .str(0, 0);
+        asked[turn] = texts;
+        posted.push_back(turn);
+        // Each one more urgent than the one before: the batch comes back in reverse.
+        c.exec("UPDATE turns SET priority = -$1::int WHERE id = $2",
+               {std::to_string(conv_no), turn});
+    }
+    TurnQueue q(c, "w", 30);
+    auto got = q.claim_batch(10);
+    BOOST_REQUIRE_EQUAL(got.size(), 4u);
+    for (size_t i = 0; i < got.size(); ++i) BOOST_TEST(got[i].turn_id == posted[3 - i]);
+    for (const auto& t : got) {
+        BOOST_TEST_CONTEXT("turn " << t.turn_id) {
+            BOOST_TEST(t.admin_context == "be brief");
+            std::vector<std::string> texts;
+            for (const auto& m : t.history) texts.push_back(m.content);
+            BOOST_TEST(texts == asked.at(t.turn_id), boost::test_tools::per_element());
+            BOOST_TEST(t.attempt == 1);
+        }
+    }
 }
 
 // plpgsql keeps one generic plan per statement for the life of a connection; made while the

@@ -1,30 +1,11 @@
 #include "workers/worker/turn_planner.h"
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-
 #include "workers/backends/agent_config.h"
 #include "workers/backends/context_assembly.h"
 #include "workers/backends/generator_factory.h"
 #include "workers/local/local_generator.h"
 
 namespace chat::worker {
-
-ClaimedPrompt parse_claimed_prompt(const std::string& prompt_json) {
-    ClaimedPrompt p;
-    Poco::JSON::Parser parser;
-    auto root = parser.parse(prompt_json).extract<Poco::JSON::Object::Ptr>();
-    if (root->has("system") && !root->isNull("system"))
-        p.admin_context = root->getValue<std::string>("system");
-    auto msgs = root->getArray("messages");
-    for (size_t i = 0; msgs && i < msgs->size(); ++i) {
-        auto m = msgs->getObject(static_cast<unsigned>(i));
-        p.history.push_back({m->getValue<std::string>("id"), m->getValue<std::string>("role"),
-                             m->getValue<std::string>("content")});
-    }
-    return p;
-}
 
 TurnPlanner make_turn_planner() {
     auto agents =
@@ -35,10 +16,8 @@ TurnPlanner make_turn_planner() {
     };
     return [agents, make_local](const queue::ClaimedTurn& turn) {
         auto agent = agents->resolve(turn.agent_id, turn.model);
-        auto claimed = parse_claimed_prompt(turn.prompt_json);
-        auto ctx =
-            backends::assemble_context(claimed.admin_context, agent.system_prompt, claimed.history,
-                                       {agent.max_context_tokens, agent.max_output_tokens});
+        auto ctx = backends::assemble_context(turn.admin_context, agent.system_prompt, turn.history,
+                                              {agent.max_context_tokens, agent.max_output_tokens});
         TurnPlan plan;
         plan.prompt = std::move(ctx.prompt);
         plan.prompt.model = agent.model;

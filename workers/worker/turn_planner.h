@@ -23,11 +23,4 @@ using TurnPlanner = std::function<TurnPlan(const queue::ClaimedTurn&)>;
 // Throws when the configuration is invalid, so a misconfigured worker fails at start.
 TurnPlanner make_turn_planner();
 
-// The history claim_turn() returns: {"system": ..., "messages": [{id, role, content}, ...]}.
-struct ClaimedPrompt {
-    std::string admin_context;
-    std::vector<gen::PromptMessage> history;
-};
-ClaimedPrompt parse_claimed_prompt(const std::string& prompt_json);
-
 }  // namespace chat::worker
