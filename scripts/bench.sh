@@ -114,6 +114,53 @@ run_scenario() {  # label runs chat-bench-arguments...
     done
 }
 
+# CPU time of the stack's processes, one line "<name> <ms>" each (name: postgres, nginx,
+# chat-worker, ...), plus "machine <ms>" for all of the machine (/proc/stat). The load tool
+# prints its own.
+CLK_TCK=$(getconf CLK_TCK)
+stack_cpu_ms() {
+    local pids=() f pm
+    for f in "$STACK_DIR"/pids/*.pid; do
+        [[ -f $f && $f != *.sup.pid ]] && pids+=("$(cat "$f")")
+    done
+    for pm in "$STACK_DIR"/pg/postmaster.pid "$STACK_DIR"/runtime/pg/postmaster.pid; do
+        [[ -f $pm ]] && pids+=("$(head -n 1 "$pm")")
+    done
+    # nginx workers and PostgreSQL backends are children of the masters found above.
+    pids+=($(for f in "${pids[@]}"; do pgrep -P "$f" || true; done))
+    for f in "${pids[@]}"; do cat "/proc/$f/stat" 2>/dev/null || true; done |
+        awk -v hz="$CLK_TCK" '{ name = $2; gsub(/[()]/, "", name)
+            t[name] += ($14 + $15) * 1000 / hz } END { for (n in t) print n, t[n] }'
+    # Busy: user, nice, system, irq, softirq; steal: time the hypervisor gave another guest.
+    awk -v hz="$CLK_TCK" '$1 == "cpu" { print "machine", ($2 + $3 + $4 + $7 + $8) * 1000 / hz
+        print "steal", $9 * 1000 / hz }' /proc/stat
+}
+
+# A turns run with each process's CPU a turn over its measuring window: RESULT cpu_ms_<name>
+# lines beside chat-bench's own (docs/benchmarks.md, "Why targets are missed").
+run_turns_with_cpu() {  # label runs warmup_s duration_s chat-bench-turns-arguments...
+    local label=$1 n=$2 warmup=$3 duration=$4 i pid
+    shift 4
+    for ((i = 1; i <= n; i++)); do
+        "$BIN/chat-bench" turns --warmup "$warmup" --duration "$duration" "$@" >"$OUT/$label.$i" 2>&1 &
+        pid=$!
+        sleep "$warmup"
+        stack_cpu_ms >"$RUN/cpu.before"
+        sleep "$duration"
+        stack_cpu_ms >"$RUN/cpu.after"
+        wait "$pid" || say "$label run $i failed (exit $?)"
+        local turns
+        turns=$(awk '$1 == "RESULT" && $2 == "turns_per_s" { print $3 }' "$OUT/$label.$i")
+        join <(sort "$RUN/cpu.before") <(sort "$RUN/cpu.after") |
+            awk -v n="$(awk -v t="${turns:-0}" -v d="$duration" 'BEGIN { print t * d }')" \
+                -v wall_ms="$((duration * 1000 * CORES))" 'n > 0 {
+                printf "RESULT cpu_ms_%s %.3f\n", $1, ($3 - $2) / n
+                if ($1 == "machine" || $1 == "steal")
+                    printf "RESULT %s_pct %.1f\n", $1, 100 * ($3 - $2) / wall_ms }' >>"$OUT/$label.$i"
+        sed -e '/^RESULT /d' -e '/^chat-bench /d' -e "s/^/  [$label #$i] /" "$OUT/$label.$i"
+    done
+}
+
 values() { cat "$OUT/$1".* 2>/dev/null | awk -v k="$2" '$1 == "RESULT" && $2 == k { print $3 }'; }
 median() {
     values "$1" "$2" | sort -g | awk '{ a[NR] = $1 } END {
@@ -128,7 +175,7 @@ total() { values "$1" "$2" | awk '{ s += $1 } END { if (NR == 0) print "null"; e
 
 bench_turns() {
     stack_start "${FAST[@]}" CHAT_LOCAL_TOKENS=64 CHAT_LOCAL_DELAY_MS=0
-    run_scenario turns_c64 "$(runs_now)" turns --port "$CHAT_HTTP_PORT" --clients 64 --warmup 1 --duration 5
+    run_turns_with_cpu turns_c64 "$(runs_now)" 1 5 --port "$CHAT_HTTP_PORT" --clients 64
     run_scenario turns_c16 "$(runs_now)" turns --port "$CHAT_HTTP_PORT" --clients 16 --warmup 1 --duration 5
     # One client: the latency of the path itself, with no queue in front of any stage (a closed
     # loop of 16 clients keeps the machine saturated, so its latencies are 16 / throughput).
@@ -240,6 +287,12 @@ report() {
     check "backlog turns answered twice" "$(total backlog backlog_done_twice)" 0 eq
     printf '  %-44s %12s   (no target: PostgreSQL alone, see docs/benchmarks.md)\n' \
         "one turn's SQL, 1 pgbench client, turns/s" "$(median sql sql_turns_per_s)"
+    local cpu="" name
+    for name in postgres chat-worker nginx chat-api chat-stream chat-broker machine; do
+        cpu+=" $name $(median turns_c64 "cpu_ms_$name"),"
+    done
+    echo "  CPU ms a turn at C=64 (at 1,000 turns/s, $CORES cores give $CORES.000):${cpu%,};" \
+        "the cores were $(median turns_c64 machine_pct) % busy, $(median turns_c64 steal_pct) % stolen by other guests"
     echo "  more: POST->202 p50/p99 ms C=64 $(median turns_c64 post_p50_ms)/$(median turns_c64 post_p99_ms)," \
         "C=16 $(median turns_c16 post_p50_ms)/$(median turns_c16 post_p99_ms);" \
         "POST->done p50/p99 ms C=16 $(median turns_c16 done_p50_ms)/$(median turns_c16 done_p99_ms);" \
@@ -291,6 +344,10 @@ write_json() {
   "backlog_lost": $(total backlog backlog_lost),
   "backlog_done_twice": $(total backlog backlog_done_twice),
   "sql_turns_per_s": $(median sql sql_turns_per_s),
+  "cpu_ms_per_turn_c64": {$(for name in postgres chat-worker nginx chat-api chat-stream chat-broker machine; do
+      printf '"%s": %s, ' "$name" "$(median turns_c64 "cpu_ms_$name")"; done | sed 's/, $//')},
+  "machine_busy_pct_c64": $(median turns_c64 machine_pct),
+  "machine_steal_pct_c64": $(median turns_c64 steal_pct),
   "bench_tool_cpu_pct_max": $(all_values tool_cpu_pct | sort -g | tail -n 1 | grep . || echo null)
 }
 JSON
