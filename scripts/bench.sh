@@ -127,7 +127,7 @@ stack_cpu_ms() {
         [[ -f $pm ]] && pids+=("$(head -n 1 "$pm")")
     done
     # nginx workers and PostgreSQL backends are children of the masters found above.
-    pids+=($(for f in "${pids[@]}"; do pgrep -P "$f" || true; done))
+    mapfile -t -O "${#pids[@]}" pids < <(for f in "${pids[@]}"; do pgrep -P "$f" || true; done)
     for f in "${pids[@]}"; do cat "/proc/$f/stat" 2>/dev/null || true; done |
         awk -v hz="$CLK_TCK" '{ name = $2; gsub(/[()]/, "", name)
             t[name] += ($14 + $15) * 1000 / hz } END { for (n in t) print n, t[n] }'
