@@ -1,13 +1,14 @@
--- 010's claim_turns with the prompt as rows instead of one JSON document a turn: building the
--- JSON cost PostgreSQL about 3 us a message and the worker as much again to parse it, for a
--- text libpq hands over column by column anyway. claim_turns stays for workers not yet upgraded.
+-- 010's claim_turns with the prompt as rows instead of one JSON document a turn: PostgreSQL built
+-- a JSON object a message (a claim of 4 turns with 200-message histories: 3.3 ms, 2.1 as rows)
+-- and the worker parsed it back into a Poco DOM, for texts libpq hands over column by column
+-- anyway. claim_turns stays for workers not yet upgraded.
 --
 -- One row for each prompt part of each claimed turn, with the turn's columns on every row:
 -- the admin context (role 'system', no message id or pos) when there is one, and the newest
 -- p_history messages up to the one answered. A turn whose messages are gone still has one row
 -- (prompt columns null), so no claimed turn goes unreported. The rows come in no set order:
 -- `urgency` ranks the turns (1 = most urgent) and `pos` orders a turn's messages. Sorting them
--- here cost more than building the JSON did; the worker sorts a few dozen in no time.
+-- here cost more than building the JSON had; the worker sorts them in microseconds.
 CREATE FUNCTION claim_turn_prompts(p_owner text, p_lease_s double precision, p_limit integer,
                                    p_history integer DEFAULT 500)
 RETURNS TABLE(turn_id uuid, urgency bigint, attempt integer, seq_base bigint, model text,
