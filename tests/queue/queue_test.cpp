@@ -311,6 +311,51 @@ BOOST_AUTO_TEST_CASE(a_claimed_batch_gives_each_turn_its_own_prompt) {
     }
 }
 
+// Workers of the release before sql/021 still call claim_turns: it claims as the new claim does
+// and answers with its old JSON prompt, most urgent turn first.
+BOOST_AUTO_TEST_CASE(the_previous_releases_claim_still_answers_with_a_json_prompt) {
+    ScratchDatabase db;
+    auto& c = db.conn();
+    auto user = c.exec("INSERT INTO users(name, max_running_turns) VALUES ('old', 10) RETURNING id")
+                    .str(0, 0);
+    c.exec("INSERT INTO admin_context(version, content) VALUES (1, 'be brief')");
+    std::vector<std::string> posted;
+    for (int conv_no = 0; conv_no < 2; ++conv_no) {
+        auto conv =
+            c.exec("INSERT INTO conversations(user_id) VALUES ($1) RETURNING id", {user}).str(0, 0);
+        c.exec("INSERT INTO messages(conversation_id, role, content) VALUES ($1, 'user', 'hi')",
+               {conv});
+        c.exec("INSERT INTO messages(conversation_id, role, content) VALUES ($1, 'assistant', $2)",
+               {conv, "say \"" + std::to_string(conv_no) + "\""});
+        posted.push_back(
+            c.exec("SELECT post_message($1, $2, 'next?', NULL, NULL)->'turn'->>'id'", {user, conv})
+                .str(0, 0));
+        c.exec("UPDATE turns SET priority = -$1::int WHERE id = $2",
+               {std::to_string(conv_no), posted.back()});
+    }
+    auto r = c.exec(
+        "SELECT turn_id, attempt, prompt->>'system', "
+        "  (SELECT string_agg(m->>'role' || ':' || (m->>'content'), '|') "
+        "   FROM json_array_elements(prompt->'messages') m), "
+        "  deadline IS NOT DISTINCT FROM (SELECT t.deadline FROM turns t WHERE t.id = turn_id) "
+        "FROM claim_turns('old-worker', 30, 10, 500)");
+    BOOST_REQUIRE_EQUAL(r.rows(), 2);
+    for (int i = 0; i < 2; ++i) {
+        BOOST_TEST_CONTEXT("row " << i) {
+            int conv_no = 1 - i;  // the more urgent turn first
+            BOOST_TEST(r.str(i, 0) == posted[conv_no]);
+            BOOST_TEST(r.int64(i, 1) == 1);
+            BOOST_TEST(r.str(i, 2) == "be brief");
+            BOOST_TEST(r.str(i, 3) ==
+                       "user:hi|assistant:say \"" + std::to_string(conv_no) + "\"|user:next?");
+            BOOST_TEST(r.str(i, 4) == "t");
+            BOOST_TEST(status_of(c, posted[conv_no]) == "running");
+        }
+    }
+    BOOST_TEST(c.exec("SELECT count(*) FROM claim_turns('old-worker', 30, 10, 500)").int64(0, 0) ==
+               0);
+}
+
 // plpgsql keeps one generic plan per statement for the life of a connection; made while the
 // tables are small (a fresh database) it must still find every row by key, not scan the tables.
 BOOST_AUTO_TEST_CASE(a_claim_reads_rows_by_key_even_in_a_plan_made_on_small_tables) {
