@@ -109,15 +109,20 @@ run_scenario() {  # label runs chat-bench-arguments...
         "$BIN/chat-bench" "$@" >"$OUT/$label.$i" 2>&1
         rc=$?
         set -e
-        sed -e '/^RESULT /d' -e '/^chat-bench /d' -e "s/^/  [$label #$i] /" "$OUT/$label.$i"
+        show_run "$label" "$i"
         ((rc <= 1)) || say "$label run $i failed (exit $rc)"
     done
+}
+
+show_run() {  # label run: what chat-bench printed, without its RESULT lines
+    sed -e '/^RESULT /d' -e '/^chat-bench /d' -e "s/^/  [$1 #$2] /" "$OUT/$1.$2"
 }
 
 # CPU time of the stack's processes, one line "<name> <ms>" each (name: postgres, nginx,
 # chat-worker, ...), plus "machine <ms>" for all of the machine (/proc/stat). The load tool
 # prints its own.
 CLK_TCK=$(getconf CLK_TCK)
+CPU_NAMES=(postgres chat-worker nginx chat-api chat-stream chat-broker machine)  # as reported
 stack_cpu_ms() {
     local pids=() f pm
     for f in "$STACK_DIR"/pids/*.pid; do
@@ -157,7 +162,7 @@ run_turns_with_cpu() {  # label runs warmup_s duration_s chat-bench-turns-argume
                 printf "RESULT cpu_ms_%s %.3f\n", $1, ($3 - $2) / n
                 if ($1 == "machine" || $1 == "steal")
                     printf "RESULT %s_pct %.1f\n", $1, 100 * ($3 - $2) / wall_ms }' >>"$OUT/$label.$i"
-        sed -e '/^RESULT /d' -e '/^chat-bench /d' -e "s/^/  [$label #$i] /" "$OUT/$label.$i"
+        show_run "$label" "$i"
     done
 }
 
@@ -288,7 +293,7 @@ report() {
     printf '  %-44s %12s   (no target: PostgreSQL alone, see docs/benchmarks.md)\n' \
         "one turn's SQL, 1 pgbench client, turns/s" "$(median sql sql_turns_per_s)"
     local cpu="" name
-    for name in postgres chat-worker nginx chat-api chat-stream chat-broker machine; do
+    for name in "${CPU_NAMES[@]}"; do
         cpu+=" $name $(median turns_c64 "cpu_ms_$name"),"
     done
     echo "  CPU ms a turn at C=64 (at 1,000 turns/s, $CORES cores give $CORES.000):${cpu%,};" \
@@ -344,7 +349,7 @@ write_json() {
   "backlog_lost": $(total backlog backlog_lost),
   "backlog_done_twice": $(total backlog backlog_done_twice),
   "sql_turns_per_s": $(median sql sql_turns_per_s),
-  "cpu_ms_per_turn_c64": {$(for name in postgres chat-worker nginx chat-api chat-stream chat-broker machine; do
+  "cpu_ms_per_turn_c64": {$(for name in "${CPU_NAMES[@]}"; do
       printf '"%s": %s, ' "$name" "$(median turns_c64 "cpu_ms_$name")"; done | sed 's/, $//')},
   "machine_busy_pct_c64": $(median turns_c64 machine_pct),
   "machine_steal_pct_c64": $(median turns_c64 steal_pct),
