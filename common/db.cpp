@@ -133,16 +133,37 @@ void Transaction::commit() {
     done_ = true;
 }
 
+namespace {
+
+void append_quoted(std::string& out, std::string_view item) {
+    out += '"';
+    for (char ch : item) {
+        if (ch == '"' || ch == '\\') out += '\\';
+        out += ch;
+    }
+    out += '"';
+}
+
+}  // namespace
+
 std::string text_array(const std::vector<std::string>& items) {
     std::string out = "{";
     for (size_t i = 0; i < items.size(); ++i) {
         if (i) out += ',';
-        out += '"';
-        for (char ch : items[i]) {
-            if (ch == '"' || ch == '\\') out += '\\';
-            out += ch;
-        }
-        out += '"';
+        append_quoted(out, items[i]);
+    }
+    out += '}';
+    return out;
+}
+
+std::string text_array(const std::vector<Param>& items) {
+    std::string out = "{";
+    for (size_t i = 0; i < items.size(); ++i) {
+        if (i) out += ',';
+        if (items[i])
+            append_quoted(out, *items[i]);
+        else
+            out += "NULL";
     }
     out += '}';
     return out;

@@ -99,8 +99,10 @@ class Transaction {
     bool done_ = false;
 };
 
-// Formats a PostgreSQL text[] literal, quoting every element.
+// Formats a PostgreSQL array literal (text[], or any type cast from it), quoting every element;
+// std::nullopt is a NULL element.
 std::string text_array(const std::vector<std::string>& items);
+std::string text_array(const std::vector<Param>& items);
 // Parses the text form of a one-dimensional int[] / bigint[] ("{1,2,3}").
 std::vector<int64_t> parse_int_array(std::string_view literal);
 

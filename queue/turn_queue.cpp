@@ -29,6 +29,10 @@ const std::string kPersist = "SELECT * FROM persist_tokens($1, $2, $3, $4, $5, $
 const std::string kFinish =
     "SELECT status, message_id FROM finish_turn($1, $2, $3, $4, $5, $6::text[], $7, $8, "
     "$9::jsonb, $10::jsonb, $11::jsonb, $12)";
+const std::string kFinishAll =
+    "SELECT turn_index, status, message_id FROM finish_turns($1, $2::uuid[], $3::integer[], "
+    "$4::bigint[], $5::bigint[], $6::integer[], $7::text[], $8::text[], $9::text[], "
+    "$10::jsonb[], $11::jsonb[], $12::jsonb[], $13::text[])";
 const std::string kRetry = "SELECT retry_turn($1, $2, $3, $4::jsonb, $5)";
 const std::string kRelease = "SELECT release_turn($1, $2, $3)";
 const std::string kRenew = "SELECT * FROM renew_leases($1, $2::uuid[], $3)";
@@ -48,6 +52,10 @@ ClaimedTurn turn_of(const db::Result& r, int i) {
     t.user_message_id = r.str(i, kUserMessage);
     if (!r.is_null(i, kDeadline)) t.deadline_in_s = std::stod(r.str(i, kDeadline));
     return t;
+}
+
+int64_t last_seq_of(const AttemptEnd& e) {
+    return e.seq_from + static_cast<int64_t>(e.tokens.size()) - 1;
 }
 
 }  // namespace
@@ -106,18 +114,58 @@ Persisted TurnQueue::persist(const ClaimedTurn& t, int64_t seq_from,
     return {true, r.boolean(0, 0)};
 }
 
+std::optional<Finished> TurnQueue::finish(const AttemptEnd& e) {
+    auto r = conn_.exec(
+        kFinish,
+        {e.turn_id, std::to_string(e.attempt), owner_, std::to_string(e.seq_from),
+         std::to_string(last_seq_of(e)), db::text_array(e.tokens), e.status, e.finish_reason,
+         opt_json(e.usage_json), opt_json(e.error_json), opt_json(e.context_json), e.body});
+    if (r.empty()) return std::nullopt;
+    return Finished{r.str(0, 0), r.opt(0, 1)};
+}
+
+std::vector<std::optional<Finished>> TurnQueue::finish_all(
+    const std::vector<const AttemptEnd*>& ends) {
+    std::vector<std::optional<Finished>> out(ends.size());
+    if (ends.empty()) return out;
+    std::vector<std::string> turns, attempts, seq_from, seq_to, counts, tokens, status, reasons;
+    std::vector<db::Param> usage, errors, contexts, bodies;
+    for (const AttemptEnd* e : ends) {
+        turns.push_back(e->turn_id);
+        attempts.push_back(std::to_string(e->attempt));
+        seq_from.push_back(std::to_string(e->seq_from));
+        seq_to.push_back(std::to_string(last_seq_of(*e)));
+        counts.push_back(std::to_string(e->tokens.size()));
+        tokens.insert(tokens.end(), e->tokens.begin(), e->tokens.end());
+        status.push_back(e->status);
+        reasons.push_back(e->finish_reason);
+        usage.push_back(opt_json(e->usage_json));
+        errors.push_back(opt_json(e->error_json));
+        contexts.push_back(opt_json(e->context_json));
+        bodies.push_back(e->body);
+    }
+    auto r = conn_.exec(
+        kFinishAll,
+        {owner_, db::text_array(turns), db::text_array(attempts), db::text_array(seq_from),
+         db::text_array(seq_to), db::text_array(counts), db::text_array(tokens),
+         db::text_array(status), db::text_array(reasons), db::text_array(usage),
+         db::text_array(errors), db::text_array(contexts), db::text_array(bodies)});
+    for (int i = 0; i < r.rows(); ++i) {
+        auto index = r.int64(i, 0) - 1;
+        if (index < 0 || index >= static_cast<int64_t>(out.size()))
+            throw db::Error("finish_turns answered for an attempt it was not given", "", false);
+        out[index] = Finished{r.str(i, 1), r.opt(i, 2)};
+    }
+    return out;
+}
+
 std::optional<Finished> TurnQueue::finish(
     const ClaimedTurn& t, int64_t seq_from, const std::vector<std::string>& tokens,
     const std::string& status, const std::string& finish_reason, const std::string& usage_json,
     const std::string& error_json, const std::string& context_json,
     const std::optional<std::string>& body) {
-    int64_t seq_to = seq_from + static_cast<int64_t>(tokens.size()) - 1;
-    auto r = conn_.exec(kFinish,
-                        {t.turn_id, std::to_string(t.attempt), owner_, std::to_string(seq_from),
-                         std::to_string(seq_to), db::text_array(tokens), status, finish_reason,
-                         opt_json(usage_json), opt_json(error_json), opt_json(context_json), body});
-    if (r.empty()) return std::nullopt;
-    return Finished{r.str(0, 0), r.opt(0, 1)};
+    return finish(AttemptEnd{t.turn_id, t.attempt, seq_from, tokens, status, finish_reason,
+                             usage_json, error_json, context_json, body});
 }
 
 std::optional<std::string> TurnQueue::retry(const ClaimedTurn& t, const std::string& error_json,

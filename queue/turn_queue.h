@@ -1,4 +1,5 @@
-// Data-access layer of the durable turn queue (sql/002_turn_functions.sql, sql/005_worker.sql).
+// Data-access layer of the durable turn queue (sql/002_turn_functions.sql, sql/005_worker.sql,
+// sql/023_finish_turns.sql, and the later versions of their functions).
 // Every write after claim() is fenced by (turn, attempt, owner): a worker that lost its lease
 // can no longer write tokens, messages or status. One TurnQueue per thread (it borrows a
 // db::Connection, which is single-threaded).
@@ -36,6 +37,22 @@ struct Finished {
     std::optional<std::string> message_id;
 };
 
+// How an attempt ends: status done|cancelled|failed, with its last tokens (written in the same
+// transaction) and the context record (what was sent). `body` is the attempt's whole text
+// (persisted tokens + `tokens`); nullopt rebuilds it from the token log.
+struct AttemptEnd {
+    std::string turn_id;
+    int attempt = 0;
+    int64_t seq_from = 0;  // of the first of `tokens`
+    std::vector<std::string> tokens;
+    std::string status;
+    std::string finish_reason;
+    std::string usage_json;  // "" = none, here and below
+    std::string error_json;
+    std::string context_json;
+    std::optional<std::string> body;
+};
+
 struct LeaseState {
     std::string turn_id;
     bool cancel_requested = false;
@@ -59,10 +76,13 @@ class TurnQueue {
     Persisted persist(const ClaimedTurn& t, int64_t seq_from,
                       const std::vector<std::string>& tokens);
 
-    // Ends the attempt with status done|cancelled|failed, writing the last tokens in the same
-    // transaction, with the context record (what was sent). `body` is the attempt's whole text
-    // (persisted tokens + `tokens`); nullopt rebuilds it from the token log. nullopt when fenced
-    // out.
+    // Ends an attempt of this owner; nullopt when fenced out. Ending one again as it already
+    // ended (a retry after a lost connection) answers as the first time.
+    std::optional<Finished> finish(const AttemptEnd& end);
+    // Ends several attempts in one statement and one transaction: all or, on error, none of
+    // them. The answers are in the order of `ends`.
+    std::vector<std::optional<Finished>> finish_all(const std::vector<const AttemptEnd*>& ends);
+    // finish() of an attempt claimed here.
     std::optional<Finished> finish(const ClaimedTurn& t, int64_t seq_from,
                                    const std::vector<std::string>& tokens,
                                    const std::string& status, const std::string& finish_reason,

@@ -192,10 +192,11 @@ void TurnRunner::run(const queue::ClaimedTurn& turn, TurnControl& control) {
         status = "failed";
         reason = "error";
     }
-    auto fin = through_outage(opts_.db_outage_ms, control, [&] {
-        return q_.finish(turn, pr.pending_from, pr.pending, status, reason, usage_json, err,
-                         context_json, pr.text);
-    });
+    queue::AttemptEnd end{
+        turn.turn_id, turn.attempt, pr.pending_from, std::move(pr.pending), status, reason,
+        usage_json,   err,          context_json,    std::move(pr.text)};
+    auto fin =
+        through_outage(opts_.db_outage_ms, control, [&] { return finisher_.finish(q_, end); });
     if (!fin) return;  // fenced out: another attempt owns the turn now
     if (status == "failed") {
         wire::publish(pub_, {turn.turn_id, wire::Kind::Error, turn.attempt, last_seq, err});

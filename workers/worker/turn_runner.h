@@ -11,6 +11,7 @@
 
 #include "queue/turn_queue.h"
 #include "workers/generator.h"
+#include "workers/worker/finish_batcher.h"
 #include "workers/worker/turn_planner.h"
 
 namespace chat::worker {
@@ -41,14 +42,15 @@ struct RunnerOptions {
 
 class TurnRunner {
   public:
-    TurnRunner(queue::TurnQueue& q, zmq::socket_t& pub, const TurnPlanner& planner,
-               RunnerOptions opts)
-        : q_(q), pub_(pub), planner_(planner), opts_(opts) {}
+    TurnRunner(queue::TurnQueue& q, FinishBatcher& finisher, zmq::socket_t& pub,
+               const TurnPlanner& planner, RunnerOptions opts)
+        : q_(q), finisher_(finisher), pub_(pub), planner_(planner), opts_(opts) {}
 
     void run(const queue::ClaimedTurn& turn, TurnControl& control);
 
   private:
     queue::TurnQueue& q_;
+    FinishBatcher& finisher_;
     zmq::socket_t& pub_;
     const TurnPlanner& planner_;
     RunnerOptions opts_;

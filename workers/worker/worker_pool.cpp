@@ -154,7 +154,7 @@ void WorkerPool::run_turn(queue::TurnQueue& q, zmq::socket_t& pub, const queue::
             pool.running_.erase(id);
         }
     } unregister{*this, turn.turn_id};
-    TurnRunner runner(q, pub, planner_, opts_.runner);
+    TurnRunner runner(q, finisher_, pub, planner_, opts_.runner);
     runner.run(turn, *control);
 }
 
@@ -294,9 +294,11 @@ void WorkerPool::run() {
     aborting_ = true;
     keeper_cv_.notify_all();
     keeper_.join();
+    auto ends = finisher_.counts();
     log::info("worker stopped after " + std::to_string(claims_) + " claims, " +
               std::to_string(empty_claims_) + " of them empty; " + std::to_string(passed_on_) +
-              " wake-ups passed on");
+              " wake-ups passed on; " + std::to_string(ends.ends) + " turns ended in " +
+              std::to_string(ends.batches) + " writes");
 }
 
 }  // namespace chat::worker

@@ -16,6 +16,7 @@
 
 #include <zmq.hpp>
 
+#include "workers/worker/finish_batcher.h"
 #include "workers/worker/turn_runner.h"
 
 namespace chat::worker {
@@ -63,6 +64,7 @@ class WorkerPool {
 
     PoolOptions opts_;
     TurnPlanner planner_;
+    FinishBatcher finisher_;
     zmq::context_t ctx_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> aborting_{false};
