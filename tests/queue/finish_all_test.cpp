@@ -2,20 +2,17 @@
 // each as finish() would have ended it, against a real PostgreSQL.
 #include <boost/test/unit_test.hpp>
 
-#include <chrono>
 #include <future>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "queue/turn_queue.h"
+#include "tests/queue/claimed_turns.h"
 #include "tests/queue/references.h"
-#include "tests/queue/scratch_db.h"
 
 using chat::queue::AttemptEnd;
 using chat::queue::ClaimedTurn;
 using chat::queue::TurnQueue;
-using chat::testing::ScratchDatabase;
 
 namespace {
 
@@ -34,13 +31,8 @@ AttemptEnd end_of(const ClaimedTurn& t, int64_t seq_from, std::vector<std::strin
     return e;
 }
 
-// Three claimed turns of one owner.
-struct ThreeClaimedTurns {
-    ScratchDatabase db;
-    std::vector<std::string> ids = db.enqueue_turns(3);
-    TurnQueue q{db.conn(), "w", 30};
-    std::vector<ClaimedTurn> t = q.claim_batch(3);
-    ThreeClaimedTurns() { BOOST_REQUIRE_EQUAL(t.size(), 3u); }
+struct ThreeClaimedTurns : chat::testing::ClaimedTurns {
+    ThreeClaimedTurns() : ClaimedTurns(3) {}
 
     std::string reply_of(const std::string& message_id) {
         return db.conn().exec("SELECT content FROM messages WHERE id = $1", {message_id}).str(0, 0);
@@ -125,13 +117,7 @@ BOOST_FIXTURE_TEST_CASE(a_batch_and_a_lease_renewal_do_not_deadlock, ThreeClaime
         auto a = end_of(larger, 1, {"L"}), b = end_of(smaller, 1, {"S"});
         return runner.finish_all({&a, &b});  // the larger id first: the batch reorders
     });
-    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (db.conn()
-                   .exec("SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                         "current_database() AND wait_event_type = 'Lock'")
-                   .int64(0, 0) == 0 &&
-           std::chrono::steady_clock::now() < give_up)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    BOOST_REQUIRE(db.await_lock_waiters(1));
     // A batch that had locked the larger id first would now deadlock with the keeper.
     BOOST_CHECK_NO_THROW(keeper.exec("SELECT * FROM renew_leases('w', $1::uuid[], 30)",
                                      {"{" + larger.turn_id + "}"}));

@@ -1,11 +1,13 @@
 #include "tests/queue/scratch_db.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "common/ids.h"
@@ -64,6 +66,20 @@ std::vector<std::string> ScratchDatabase::enqueue_turns(int n, const std::string
     std::vector<std::string> ids;
     for (int i = 0; i < r.rows(); ++i) ids.push_back(r.str(i, 0));
     return ids;
+}
+
+bool ScratchDatabase::await_lock_waiters(int n) {
+    auto waiting = [&] {
+        return conn_
+                   ->exec(
+                       "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                       "current_database() AND wait_event_type = 'Lock'")
+                   .int64(0, 0) >= n;
+    };
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!waiting() && std::chrono::steady_clock::now() < give_up)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return waiting();
 }
 
 }  // namespace chat::testing

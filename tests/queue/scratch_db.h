@@ -18,6 +18,8 @@ class ScratchDatabase {
 
     // Inserts a user and `n` conversations with one queued turn each; returns the turn ids.
     std::vector<std::string> enqueue_turns(int n, const std::string& content = "hello queue");
+    // Waits up to 10 s until `n` sessions of this database wait on a lock; false if none did.
+    bool await_lock_waiters(int n);
 
   private:
     std::string admin_url_;

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "queue/turn_queue.h"
-#include "tests/queue/scratch_db.h"
+#include "tests/queue/claimed_turns.h"
 #include "workers/worker/finish_batcher.h"
 
 using chat::db::Connection;
@@ -61,38 +61,25 @@ std::vector<std::unique_ptr<Runner>> end_while_the_first_waits(
     locker.exec("BEGIN");
     locker.exec("SELECT 1 FROM turns WHERE id = $1 FOR UPDATE", {ends.at(0).turn_id});
     runners.push_back(std::make_unique<Runner>(db.url(), batcher, ends[0]));
-    auto until = [](auto done, const char* what) {
+    BOOST_REQUIRE_MESSAGE(db.await_lock_waiters(1), "the first end waits on the locked row");
+    auto until_waiting = [&](size_t n) {
         auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (!done() && std::chrono::steady_clock::now() < give_up)
+        while (batcher.counts().waiting != n && std::chrono::steady_clock::now() < give_up)
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        BOOST_REQUIRE_MESSAGE(done(), what);
+        BOOST_REQUIRE_MESSAGE(batcher.counts().waiting == n, "the next end waits its turn");
     };
-    Connection watcher(db.url());
-    until(
-        [&] {
-            return watcher
-                       .exec(
-                           "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                           "current_database() AND wait_event_type = 'Lock'")
-                       .int64(0, 0) == 1;
-        },
-        "the first end waits on the locked row");
     for (size_t i = 1; i < ends.size(); ++i) {
         runners.push_back(std::make_unique<Runner>(db.url(), batcher, ends[i]));
-        until([&] { return batcher.counts().waiting == i; }, "the next end waits its turn");
+        until_waiting(i);
     }
     locker.exec("COMMIT");
     for (auto& r : runners) r->thread.join();
     return runners;
 }
 
-struct FiveClaimedTurns {
-    ScratchDatabase db;
-    std::vector<std::string> ids = db.enqueue_turns(5);
-    TurnQueue q{db.conn(), "w", 30};
-    std::vector<ClaimedTurn> t = q.claim_batch(5);
+struct FiveClaimedTurns : chat::testing::ClaimedTurns {
     FinishBatcher batcher;
-    FiveClaimedTurns() { BOOST_REQUIRE_EQUAL(t.size(), 5u); }
+    FiveClaimedTurns() : ClaimedTurns(5) {}
 
     std::string reply_of(const ClaimedTurn& turn) {
         auto r = db.conn().exec(
