@@ -129,6 +129,37 @@ BOOST_FIXTURE_TEST_CASE(a_batch_and_a_lease_renewal_do_not_deadlock, ThreeClaime
     BOOST_TEST(status_of(larger) == "done");
 }
 
+// A finish locks its turn and then the turn's conversation; a conversation's delete locks them
+// in the same order (sql/024), so a delete that arrives between the two waits for the finish.
+BOOST_FIXTURE_TEST_CASE(a_finish_and_a_conversation_delete_do_not_deadlock, ThreeClaimedTurns) {
+    auto owner =
+        db.conn().exec("SELECT user_id, conversation_id FROM turns WHERE id = $1", {t[0].turn_id});
+    const std::string user = owner.str(0, 0), conversation = owner.str(0, 1);
+    chat::db::Connection finisher(db.url());
+    finisher.exec("SET deadlock_timeout = '100ms'");
+    finisher.exec("BEGIN");
+    // Where finish_turn stands after its UPDATE of the turn, before it updates the conversation.
+    finisher.exec("SELECT 1 FROM turns WHERE id = $1 FOR NO KEY UPDATE", {t[0].turn_id});
+    auto deleted = std::async(std::launch::async, [&] {
+        chat::db::Connection c(db.url());
+        c.exec("SET deadlock_timeout = '100ms'");
+        return c.exec("SELECT running_turn FROM delete_conversation($1, $2)", {user, conversation})
+            .rows();
+    });
+    BOOST_REQUIRE(db.await_lock_waiters(1));
+    TurnQueue runner(finisher, "w", 30);
+    // A delete that had locked the conversation first would now deadlock with this finish.
+    BOOST_CHECK_NO_THROW(BOOST_TEST(runner.finish(end_of(t[0], 1, {"kept"})).has_value()));
+    finisher.exec("COMMIT");
+    int running_turns = -1;
+    BOOST_REQUIRE_NO_THROW(running_turns = deleted.get());
+    BOOST_TEST(running_turns == 0);  // the turn had ended: no worker to tell
+    BOOST_TEST(status_of(t[0]) == "done");
+    auto gone = db.conn().exec("SELECT deleted_at IS NOT NULL FROM conversations WHERE id = $1",
+                               {conversation});
+    BOOST_TEST(gone.boolean(0, 0));
+}
+
 BOOST_FIXTURE_TEST_CASE(an_empty_batch_asks_nothing, ThreeClaimedTurns) {
     BOOST_TEST(q.finish_all({}).empty());
 }
