@@ -166,6 +166,25 @@ run_turns_with_cpu() {  # label runs warmup_s duration_s chat-bench-turns-argume
     done
 }
 
+# A turns run that also places each turn's stages between the POST and `done`: the load tool's
+# times against the turn's own timestamps in PostgreSQL (tests/bench/turn_stages.sql), as
+# RESULT stage_* lines. What shows where the first token's time goes (docs/benchmarks.md).
+run_turns_with_stages() {  # label runs chat-bench-turns-arguments...
+    local label=$1 n=$2 i rc
+    shift 2
+    for ((i = 1; i <= n; i++)); do
+        set +e
+        "$BIN/chat-bench" turns --timeline "$RUN/timeline.csv" "$@" >"$OUT/$label.$i" 2>&1
+        rc=$?
+        set -e
+        psql -X -q -At -v ON_ERROR_STOP=1 "$CHAT_DB_URL" -f "$REPO/tests/bench/turn_stages.sql" \
+            <"$RUN/timeline.csv" >>"$OUT/$label.$i" 2>>"$RUN/stack.log" ||
+            say "$label run $i: no stages (see $RUN/stack.log)"
+        show_run "$label" "$i"
+        ((rc <= 1)) || say "$label run $i failed (exit $rc)"
+    done
+}
+
 values() { cat "$OUT/$1".* 2>/dev/null | awk -v k="$2" '$1 == "RESULT" && $2 == k { print $3 }'; }
 median() {
     values "$1" "$2" | sort -g | awk '{ a[NR] = $1 } END {
@@ -181,7 +200,7 @@ total() { values "$1" "$2" | awk '{ s += $1 } END { if (NR == 0) print "null"; e
 bench_turns() {
     stack_start "${FAST[@]}" CHAT_LOCAL_TOKENS=64 CHAT_LOCAL_DELAY_MS=0
     run_turns_with_cpu turns_c64 "$(runs_now)" 1 5 --port "$CHAT_HTTP_PORT" --clients 64
-    run_scenario turns_c16 "$(runs_now)" turns --port "$CHAT_HTTP_PORT" --clients 16 --warmup 1 --duration 5
+    run_turns_with_stages turns_c16 "$(runs_now)" --port "$CHAT_HTTP_PORT" --clients 16 --warmup 1 --duration 5
     # One client: the latency of the path itself, with no queue in front of any stage (a closed
     # loop of 16 clients keeps the machine saturated, so its latencies are 16 / throughput).
     run_scenario turns_c1 "$(runs_now)" turns --port "$CHAT_HTTP_PORT" --clients 1 --warmup 1 --duration 4
@@ -302,6 +321,12 @@ report() {
         "C=16 $(median turns_c16 post_p50_ms)/$(median turns_c16 post_p99_ms);" \
         "POST->done p50/p99 ms C=16 $(median turns_c16 done_p50_ms)/$(median turns_c16 done_p99_ms);" \
         "RSS per 1,000 streams $(median streams rss_mib_per_1000_streams) MiB"
+    echo "  C=16 stages, p50 ms: POST sent -> post_message $(median turns_c16 stage_to_post_txn_ms)," \
+        "-> 202 $(median turns_c16 stage_post_txn_to_202_ms); post_message -> claim" \
+        "$(median turns_c16 stage_post_txn_to_claim_txn_ms) -> first token" \
+        "$(median turns_c16 stage_claim_txn_to_first_token_ms) -> finish" \
+        "$(median turns_c16 stage_first_token_to_finish_txn_ms) -> done" \
+        "$(median turns_c16 stage_finish_txn_to_done_ms) (docs/benchmarks.md, item 2)"
 }
 
 write_json() {
@@ -351,6 +376,9 @@ write_json() {
   "sql_turns_per_s": $(median sql sql_turns_per_s),
   "cpu_ms_per_turn_c64": {$(for name in "${CPU_NAMES[@]}"; do
       printf '"%s": %s, ' "$name" "$(median turns_c64 "cpu_ms_$name")"; done | sed 's/, $//')},
+  "stages_p50_ms_c16": {$(for name in to_post_txn post_txn_to_202 post_txn_to_claim_txn \
+      claim_txn_to_first_token first_token_to_finish_txn finish_txn_to_done; do
+      printf '"%s": %s, ' "$name" "$(median turns_c16 "stage_${name}_ms")"; done | sed 's/, $//')},
   "machine_busy_pct_c64": $(median turns_c64 machine_pct),
   "machine_steal_pct_c64": $(median turns_c64 steal_pct),
   "bench_tool_cpu_pct_max": $(all_values tool_cpu_pct | sort -g | tail -n 1 | grep . || echo null)

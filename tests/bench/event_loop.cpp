@@ -56,4 +56,11 @@ double now_s() {
     return duration<double>(steady_clock::now().time_since_epoch()).count();
 }
 
+double wall_s(double monotonic_s) {
+    using namespace std::chrono;
+    static const double offset =
+        duration<double>(system_clock::now().time_since_epoch()).count() - now_s();
+    return monotonic_s + offset;
+}
+
 }  // namespace chat::bench

@@ -36,4 +36,8 @@ class EventLoop {
 // Monotonic time in seconds.
 double now_s();
 
+// The wall-clock time (seconds since the epoch) of a now_s() reading, to line the load tool's
+// times up with PostgreSQL's timestamps.
+double wall_s(double monotonic_s);
+
 }  // namespace chat::bench

@@ -23,6 +23,7 @@ const char* kUsage =
     "  common:  --port N (nginx, 28080)  --key KEY | --keys-file F (or CHAT_BENCH_API_KEY, "
     "CHAT_BENCH_KEYS_FILE)\n"
     "  turns    --clients C --tabs 1 --warmup S --duration S --conversations 8 (per client)\n"
+    "           --timeline FILE (a CSV line per counted turn: id, POST, 202, first token, done)\n"
     "  fanout   same as turns (default tabs 4)\n"
     "  streams  --streams S --turns T --queued-turns Q --hold S --max-silence S --pid-dir DIR\n"
     "  resume   --clients C --drops N --drops-per-turn K --tokens N --away-ms 20 --seed N\n"
@@ -53,7 +54,8 @@ int run(const std::string& scenario, const Options& o) {
                          static_cast<int>(o.num("tabs", scenario == "fanout" ? 4 : 1)),
                          o.real("warmup", 1),
                          o.real("duration", 5),
-                         static_cast<int>(o.num("conversations", 8))};
+                         static_cast<int>(o.num("conversations", 8)),
+                         o.str("timeline", "")};
         return run_turn_load(c);
     }
     if (scenario == "streams") {

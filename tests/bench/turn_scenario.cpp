@@ -14,15 +14,43 @@
 namespace chat::bench {
 namespace {
 
+// One counted turn as its client saw it; times are EventLoop seconds.
+struct TurnTimeline {
+    std::string turn_id;
+    double post = 0, accepted = 0, first_token = 0, done = 0;
+};
+
 // What all clients add up; times are EventLoop seconds.
 struct TurnTotals {
     double window_start = 0, window_end = 0;
     long turns = 0, token_events = 0, errors = 0, rejected_posts = 0;
     LatencyRecorder post_ms, first_token_ms, done_ms;
+    std::vector<TurnTimeline> timeline;  // only with TurnLoadConfig::timeline_path
     bool in_window(double t) const { return t >= window_start && t < window_end; }
 };
 
 class TurnClient;
+
+// The turn id of a stream URL, /api/v1/turns/{id}/stream?token=...
+std::string turn_id_of(const std::string& stream_url) {
+    const std::string marker = "/turns/";
+    auto from = stream_url.find(marker);
+    if (from == std::string::npos) return "";
+    from += marker.size();
+    return stream_url.substr(from, stream_url.find('/', from) - from);
+}
+
+void write_timeline(const std::string& path, const std::vector<TurnTimeline>& turns) {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    if (!f) {
+        std::fprintf(stderr, "chat-bench: cannot write %s\n", path.c_str());
+        return;
+    }
+    for (const auto& t : turns)
+        std::fprintf(f, "%s,%.6f,%.6f,%.6f,%.6f\n", t.turn_id.c_str(), wall_s(t.post),
+                     wall_s(t.accepted), wall_s(t.first_token), wall_s(t.done));
+    std::fclose(f);
+}
 
 // One stream (browser tab) following the client's current turn.
 class TabStream final : public ConnectionListener {
@@ -86,7 +114,8 @@ class TurnClient final : public ConnectionListener {
     bool busy_ = false;
     bool turn_ok_ = true;
     int tabs_open_ = 0;
-    double post_at_ = 0, first_token_at_ = 0, done_at_ = 0;
+    double post_at_ = 0, accepted_at_ = 0, first_token_at_ = 0, done_at_ = 0;
+    std::string stream_url_;
     double retry_at_ = 0;  // after a refused POST
     int seed_ = 0;
 };
@@ -139,8 +168,10 @@ void TurnClient::on_complete(bool keep_alive) {
         return;
     }
     if (totals_.in_window(now)) totals_.post_ms.add((now - post_at_) * 1000);
+    accepted_at_ = now;
+    stream_url_ = *url;
     tabs_open_ = static_cast<int>(tabs_.size());
-    for (auto& tab : tabs_) tab->open(*url);
+    for (auto& tab : tabs_) tab->open(stream_url_);
 }
 
 void TurnClient::on_connection_error(const char*) {
@@ -171,6 +202,9 @@ void TurnClient::tab_finished(bool ok) {
     ++totals_.turns;
     if (first_token_at_ > 0) totals_.first_token_ms.add((first_token_at_ - post_at_) * 1000);
     totals_.done_ms.add((done_at_ - post_at_) * 1000);
+    if (!cfg_.timeline_path.empty())
+        totals_.timeline.push_back(
+            {turn_id_of(stream_url_), post_at_, accepted_at_, first_token_at_, done_at_});
 }
 
 void TurnClient::tick(double now, bool keep_going) {
@@ -236,6 +270,7 @@ int run_turn_load(const TurnLoadConfig& cfg) {
         return keep_going || (any_busy && now < drain_deadline);
     });
     print_totals(cfg, totals, own_cpu_seconds() - cpu0, now_s() - start);
+    if (!cfg.timeline_path.empty()) write_timeline(cfg.timeline_path, totals.timeline);
     return totals.errors == 0 ? 0 : 1;
 }
 

@@ -2,6 +2,8 @@
 // POST message -> open `tabs` streams of the turn -> read every stream to its end.
 #pragma once
 
+#include <string>
+
 #include "tests/bench/api_client.h"
 
 namespace chat::bench {
@@ -15,6 +17,10 @@ struct TurnLoadConfig {
     // Each client rotates over this many conversations of its own, so conversations stay the
     // length people's chats have (a few dozen messages) instead of growing by thousands.
     int conversations_per_client = 8;
+    // When set, a CSV line per counted turn: turn id, then the wall-clock seconds of sending
+    // the POST, its 202, the first token and `done` (bench.sh lines them up with the turn's
+    // timestamps in PostgreSQL: tests/bench/turn_stages.sql).
+    std::string timeline_path;
 };
 
 // Runs the load and prints figures; returns 0 when every turn ended cleanly.
